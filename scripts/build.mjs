@@ -1,0 +1,34 @@
+// Bundles each service and the CLI into dist/ with esbuild.
+// node-llama-cpp and PGlite stay external: they load native binaries, WASM and
+// extension archives from files next to their own modules (see docs/architecture.md).
+import { build } from "esbuild";
+import { existsSync } from "node:fs";
+import { chmod } from "node:fs/promises";
+
+const entries = {
+  aq: "services/cli/aq.ts",
+  "inference-server": "services/inference/server.ts",
+  "aidb-server": "services/aidb/server.ts",
+  "coordinator-server": "services/coordinator/server.ts",
+};
+
+const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+
+await build({
+  entryPoints,
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: true,
+  legalComments: "none",
+  logLevel: "warning",
+  external: ["node-llama-cpp", "@electric-sql/*", "pg-native"],
+  // Some bundled CommonJS dependencies call require(); give ESM output one.
+  banner: {
+    js: "import { createRequire as __aqCreateRequire } from 'node:module'; const require = __aqCreateRequire(import.meta.url);",
+  },
+});
+await chmod("dist/aq.js", 0o755);
+console.log(`built ${Object.keys(entryPoints).join(", ")} into dist/`);

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { UsageError } from "../shared/UsageError.js";
+import { processIo, type Command } from "./CommandIo.js";
+import { modelsCommand } from "./commands/modelsCommand.js";
+import { serveCommand } from "./commands/serveCommand.js";
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  serve: { run: serveCommand, summary: "serve inference   run a service in the foreground" },
+  models: { run: modelsCommand, summary: "models synth|inspect   make or check GGUF model files" },
+};
+
+function usage(): string {
+  return ["usage: aq <command> [options]", "", "commands:", ...Object.values(commands).map((c) => `  ${c.summary}`)].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    processIo.out(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    processIo.err(`aq: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, processIo);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      processIo.err(`aq ${name}: ${err.message}`);
+      return err.exitCode;
+    }
+    processIo.err(`aq ${name}: internal error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// A long-running command (serve) keeps the event loop alive and returns only
+// on shutdown; short commands exit with their code.
+process.exitCode = code;
