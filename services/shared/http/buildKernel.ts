@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { createMetrics, type ServiceMetrics } from "../metrics/createMetrics.js";
+import { errorHandler } from "./errorHandler.js";
+
+export interface ReadinessCheck {
+  ok: boolean;
+  /** `degraded` checks don't make the service unready but are reported. */
+  degraded?: boolean;
+  detail?: string;
+}
+
+export type ReadinessProbe = () => Promise<Record<string, ReadinessCheck>> | Record<string, ReadinessCheck>;
+
+export interface KernelOptions {
+  service: string;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  readiness?: ReadinessProbe;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+}
+
+export type KernelApp = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    metrics: ServiceMetrics;
+  }
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP kernel every service builds on: request ids, zod validation,
+ * the error handler, `/health`, `/ready`, `/metrics` and per-route timing.
+ */
+export function buildKernel(opts: KernelOptions): KernelApp {
+  const metrics = opts.metrics ?? createMetrics(opts.service);
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: false,
+    requestIdLogLabel: "request_id",
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.decorate("metrics", metrics);
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get("/health", async () => ({ status: "ok", service: opts.service, uptime_s: Math.round(process.uptime()) }));
+
+  app.get("/ready", async (_request, reply) => {
+    const checks = opts.readiness ? await opts.readiness() : {};
+    const ready = Object.values(checks).every((c) => c.ok || c.degraded);
+    const degraded = Object.values(checks).some((c) => c.degraded && !c.ok);
+    return reply.code(ready ? 200 : 503).send({ ready, degraded, checks });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return app;
+}

@@ -1,0 +1,43 @@
+import { pino, type Logger, type DestinationStream } from "pino";
+
+/** Paths whose values never reach a log line. */
+export const redactPaths = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-api-key"]',
+  "headers.authorization",
+  'headers["x-api-key"]',
+  "authorization",
+  "apiKey",
+  "api_key",
+  "password",
+  "token",
+  "*.apiKey",
+  "*.api_key",
+  "*.password",
+  "*.token",
+  "*.authorization",
+  "*.secret",
+];
+
+export interface LoggerOptions {
+  name: string;
+  level?: string;
+  /** Where JSON lines go; stdout (journald) by default. */
+  destination?: DestinationStream;
+}
+
+/** pino JSON logs with secrets redacted; one logger per service process. */
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    {
+      name: opts.name,
+      level: opts.level ?? "info",
+      redact: { paths: redactPaths, censor: "[REDACTED]" },
+      base: { service: opts.name, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
