@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import type { IncomingMessage as Req, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { createMetrics, type ServiceMetrics } from "../metrics/createMetrics.js";
@@ -24,7 +25,7 @@ export interface KernelOptions {
   bodyLimit?: number;
 }
 
-export type KernelApp = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
+export type KernelApp = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -41,7 +42,7 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 export function buildKernel(opts: KernelOptions): KernelApp {
   const metrics = opts.metrics ?? createMetrics(opts.service);
   const app = Fastify({
-    loggerInstance: opts.logger,
+    loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestIdHeader: false,
     requestIdLogLabel: "request_id",
@@ -51,7 +52,7 @@ export function buildKernel(opts: KernelOptions): KernelApp {
     },
     disableRequestLogging: false,
     return503OnClosing: true,
-  }).withTypeProvider<ZodTypeProvider>();
+  }).withTypeProvider<ZodTypeProvider>() as KernelApp;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

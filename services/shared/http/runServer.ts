@@ -14,7 +14,8 @@ export interface RunServerOptions {
  * one), and on SIGTERM/SIGINT stops accepting, drains in-flight requests and
  * streams, then exits. A second signal, or the timeout, forces the exit.
  */
-export async function runServer(app: FastifyInstance, opts: RunServerOptions): Promise<void> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function runServer(app: FastifyInstance<any, any, any, any, any>, opts: RunServerOptions): Promise<void> {
   const address = await app.listen({ host: opts.host, port: opts.port });
   const port = (app.server.address() as { port: number }).port;
   app.log.info({ event: "listening", address, port }, `listening on ${address}`);

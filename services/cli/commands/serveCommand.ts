@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { startInference } from "../../inference/startInference.js";
+import { UsageError } from "../../shared/UsageError.js";
+import type { Command } from "../CommandIo.js";
+import { parseFlags } from "../parseFlags.js";
+
+// Flags are strings here; the service's config schema validates and
+// coerces them together with the config file and environment.
+const inferenceFlags = z.object({
+  config: z.string().optional(),
+  chatModel: z.string().optional(),
+  chatModelSha256: z.string().optional(),
+  embedModel: z.string().optional(),
+  embedModelSha256: z.string().optional(),
+  rerankModel: z.string().optional(),
+  rerankModelSha256: z.string().optional(),
+  port: z.string().optional(),
+  host: z.string().optional(),
+  sequences: z.string().optional(),
+  threads: z.string().optional(),
+  queueLimit: z.string().optional(),
+  contextSize: z.string().optional(),
+  logLevel: z.string().optional(),
+});
+
+const services: Record<string, Command> = {
+  inference: async (argv) => {
+    const { flags } = parseFlags(argv, inferenceFlags);
+    const { config, ...overrides } = flags;
+    await startInference({ file: config, overrides });
+    return new Promise<number>(() => {}); // runs until a signal ends the process
+  },
+};
+
+/** `aq serve <service> [flags]`: run one service in the foreground. */
+export const serveCommand: Command = async (argv, io) => {
+  const [name, ...rest] = argv;
+  const service = name ? services[name] : undefined;
+  if (!service) {
+    throw new UsageError(`usage: aq serve <${Object.keys(services).join("|")}> [flags]${name ? ` (unknown service '${name}')` : ""}`);
+  }
+  return service(rest, io);
+};

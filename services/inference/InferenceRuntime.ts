@@ -1,0 +1,25 @@
+import type { Llama } from "node-llama-cpp";
+import type { Logger } from "pino";
+import type { ChatModelHost } from "./ChatModelHost.js";
+import type { InferenceMetrics } from "./createInferenceMetrics.js";
+import type { createGrammarCache } from "./createGrammarCache.js";
+import type { EmbeddingBatcher } from "./EmbeddingBatcher.js";
+import type { EmbeddingEngine } from "./EmbeddingEngine.js";
+import type { InferenceConfig } from "./inferenceConfigSchema.js";
+import type { ModelVerifier } from "./ModelVerifier.js";
+import type { RerankEngine } from "./RerankEngine.js";
+
+/** Everything the inference routes share. Engines are absent until loaded. */
+export interface InferenceRuntime {
+  config: InferenceConfig;
+  logger: Logger;
+  llama: Llama;
+  metrics: InferenceMetrics;
+  verify: ModelVerifier;
+  chat: ChatModelHost;
+  grammarFor: ReturnType<typeof createGrammarCache>;
+  embed?: { engine: EmbeddingEngine; batcher: EmbeddingBatcher };
+  rerank?: RerankEngine;
+  /** Errors from loading the optional models, reported in /status. */
+  loadErrors: { embed?: string; rerank?: string };
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { KernelApp } from "../../shared/http/buildKernel.js";
+import { HttpError } from "../../shared/http/HttpError.js";
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../chatCompletionRequestSchema.js";
+import { completeChat, type ChatResult } from "../completeChat.js";
+import type { InferenceRuntime } from "../InferenceRuntime.js";
+import { RequestAbortedError } from "../RequestAbortedError.js";
+import { abortOnDisconnect } from "./abortOnDisconnect.js";
+
+/** POST /v1/chat/completions, OpenAI-compatible, JSON or SSE. */
+export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
+  app.post("/v1/chat/completions", { schema: { body: chatCompletionRequestSchema } }, async (request, reply) => {
+    const body = request.body as ChatCompletionRequest;
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const signal = abortOnDisconnect(request, reply);
+    const endTimer = runtime.metrics.requestDuration.startTimer({ endpoint: "chat_completions" });
+    const sse = body.stream ? new SseWriter(request, reply, id, created) : undefined;
+    try {
+      const result = await completeChat({
+        host: runtime.chat,
+        llama: runtime.llama,
+        request: body,
+        defaultMaxTokens: runtime.config.defaultMaxTokens,
+        signal,
+        grammarFor: runtime.grammarFor,
+        onText: sse ? (text) => sse.delta(text, runtime.chat.status().model_name ?? "") : undefined,
+      });
+      record(runtime, result);
+      if (result.aborted) {
+        request.log.info({ event: "client_disconnected", completion_tokens: result.completionTokens }, "generation aborted: client went away");
+        sse?.end();
+        return reply;
+      }
+      if (sse) {
+        sse.finish(result, body.stream_options?.include_usage === true);
+        return reply;
+      }
+      return {
+        id,
+        object: "chat.completion",
+        created,
+        model: result.modelName,
+        choices: [{ index: 0, message: { role: "assistant", content: result.text }, finish_reason: result.finishReason }],
+        usage: usage(result),
+      };
+    } catch (err) {
+      if (err instanceof RequestAbortedError) {
+        request.log.info({ event: "client_disconnected", queued: true }, "request left the queue: client went away");
+        return reply;
+      }
+      if (err instanceof HttpError && err.statusCode === 503) runtime.metrics.requestsRejected.inc({ reason: err.code });
+      if (err instanceof HttpError && err.code === "context_length_exceeded") {
+        runtime.metrics.requestsRejected.inc({ reason: err.code });
+      }
+      if (sse?.started) {
+        sse.fail(err as Error);
+        return reply;
+      }
+      throw err;
+    } finally {
+      endTimer();
+    }
+  });
+}
+
+function usage(r: ChatResult) {
+  return { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens };
+}
+
+function record(runtime: InferenceRuntime, r: ChatResult) {
+  runtime.metrics.promptTokens.inc(r.promptTokens);
+  runtime.metrics.tokensGenerated.inc(r.completionTokens);
+  if (r.completionTokens > 0 && r.generationSeconds > 0) {
+    runtime.metrics.tokensPerSecond.observe(r.completionTokens / r.generationSeconds);
+  }
+}
+
+/**
+ * Server-sent events in OpenAI's chunk format. Headers go out with the first
+ * token, so errors before generation starts (queue full, context too long)
+ * still get a normal JSON status.
+ */
+class SseWriter {
+  started = false;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    private readonly id: string,
+    private readonly created: number,
+  ) {}
+
+  delta(text: string, model: string) {
+    if (!this.started) this.start(model);
+    this.send({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] }, model);
+  }
+
+  finish(result: ChatResult, includeUsage: boolean) {
+    if (!this.started) this.start(result.modelName);
+    this.send({ choices: [{ index: 0, delta: {}, finish_reason: result.finishReason }] }, result.modelName);
+    if (includeUsage) this.send({ choices: [], usage: usage(result) }, result.modelName);
+    this.end();
+  }
+
+  fail(err: Error) {
+    const message = err instanceof HttpError ? err.message : "internal server error";
+    if (!(err instanceof HttpError)) this.request.log.error({ err }, "stream failed");
+    this.write(`data: ${JSON.stringify({ error: { message, type: err instanceof HttpError ? err.code : "internal_error" } })}\n\n`);
+    this.end();
+  }
+
+  end() {
+    if (!this.started) return;
+    this.write("data: [DONE]\n\n");
+    this.reply.raw.end();
+  }
+
+  private start(model: string) {
+    this.started = true;
+    this.reply.hijack();
+    const headers = this.reply.getHeaders() as Record<string, string>;
+    this.reply.raw.writeHead(200, {
+      ...headers,
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    this.send({ choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }, model);
+  }
+
+  private send(payload: Record<string, unknown>, model: string) {
+    this.write(`data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model, ...payload })}\n\n`);
+  }
+
+  private write(chunk: string) {
+    if (!this.reply.raw.destroyed && !this.reply.raw.writableEnded) this.reply.raw.write(chunk);
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import type { KernelApp } from "../../shared/http/buildKernel.js";
+import { HttpError } from "../../shared/http/HttpError.js";
+import type { InferenceRuntime } from "../InferenceRuntime.js";
+
+export const embeddingsRequestSchema = z.object({
+  model: z.string().optional(),
+  input: z.union([z.string(), z.array(z.string()).min(1, "input must not be an empty array")]),
+  encoding_format: z.enum(["float"]).optional(),
+  user: z.string().optional(),
+});
+
+/** POST /v1/embeddings, OpenAI-compatible; vectors are L2-normalised. */
+export async function embeddingsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
+  app.post("/v1/embeddings", { schema: { body: embeddingsRequestSchema } }, async (request) => {
+    const body = request.body as z.infer<typeof embeddingsRequestSchema>;
+    const embed = runtime.embed;
+    if (!embed) {
+      throw new HttpError(
+        501,
+        "embeddings_not_configured",
+        runtime.loadErrors.embed
+          ? `the embedding model failed to load: ${runtime.loadErrors.embed}`
+          : "no embedding model is loaded; start the service with --embed-model FILE",
+      );
+    }
+    const texts = typeof body.input === "string" ? [body.input] : body.input;
+    if (texts.length > runtime.config.maxInputsPerRequest) {
+      throw new HttpError(400, "too_many_inputs", `input has ${texts.length} texts; the limit is ${runtime.config.maxInputsPerRequest}`, {
+        fields: [{ path: "body.input", message: `at most ${runtime.config.maxInputsPerRequest} texts` }],
+        limit: runtime.config.maxInputsPerRequest,
+      });
+    }
+    let promptTokens = 0;
+    texts.forEach((text, i) => {
+      const tokens = embed.engine.countTokens(text);
+      if (tokens > embed.engine.maxInputTokens) {
+        throw new HttpError(
+          400,
+          "input_too_long",
+          `input[${i}] is ${tokens} tokens; the embedding model accepts at most ${embed.engine.maxInputTokens}`,
+          { index: i, tokens, max_tokens: embed.engine.maxInputTokens },
+        );
+      }
+      promptTokens += tokens;
+    });
+    const endTimer = runtime.metrics.requestDuration.startTimer({ endpoint: "embeddings" });
+    try {
+      const vectors = await embed.batcher.embed(texts);
+      return {
+        object: "list",
+        model: embed.engine.info.name ?? embed.engine.info.path,
+        data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      };
+    } finally {
+      endTimer();
+    }
+  });
+}

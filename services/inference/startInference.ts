@@ -1,0 +1,16 @@
+import { createLogger } from "../shared/logging/createLogger.js";
+import { runServer } from "../shared/http/runServer.js";
+import { buildApp } from "./app.js";
+import { loadInferenceConfig } from "./loadInferenceConfig.js";
+
+/**
+ * Loads config (file, env, flags), builds the app and serves it until
+ * SIGTERM. Throws ConfigError (exit 2) on invalid settings.
+ */
+export async function startInference(opts: { file?: string; overrides?: Record<string, unknown> } = {}): Promise<void> {
+  const config = loadInferenceConfig(opts);
+  const logger = createLogger({ name: "inference", level: config.logLevel });
+  logger.info({ event: "config", config: { ...config } }, "inference config loaded");
+  const { app } = await buildApp({ config, logger });
+  await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
+}
