@@ -1,0 +1,25 @@
+import { Writable } from "node:stream";
+import type { Logger } from "pino";
+import { createLogger } from "../../services/shared/logging/createLogger.js";
+
+/** A real pino logger whose JSON lines are kept for assertions. */
+export function captureLogger(name = "test"): { logger: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ name, level: "debug", destination: destination as never });
+  const text = () => chunks.join("");
+  return {
+    logger,
+    text,
+    lines: () =>
+      text()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}

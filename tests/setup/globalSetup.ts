@@ -1,0 +1,3 @@
+import type { TestProject } from "vitest/node";
+
+export default async function setup(_project: TestProject) {}
