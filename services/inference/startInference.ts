@@ -2,6 +2,7 @@ import { createLogger } from "../shared/logging/createLogger.js";
 import { runServer } from "../shared/http/runServer.js";
 import { buildApp } from "./app.js";
 import { loadInferenceConfig } from "./loadInferenceConfig.js";
+import { verifyModelFile } from "./verifyModelFile.js";
 
 /**
  * Loads config (file, env, flags), builds the app and serves it until
@@ -11,6 +12,9 @@ export async function startInference(opts: { file?: string; overrides?: Record<s
   const config = loadInferenceConfig(opts);
   const logger = createLogger({ name: "inference", level: config.logLevel });
   logger.info({ event: "config", config: { ...config } }, "inference config loaded");
+  // A chat model that fails verification is a configuration error: refuse
+  // to start (exit 2) rather than serve 503s. Optional models only degrade.
+  await verifyModelFile(config.chatModel, config.chatModelSha256);
   const { app } = await buildApp({ config, logger });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }
