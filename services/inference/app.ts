@@ -115,11 +115,12 @@ async function loadModels(runtime: InferenceRuntime): Promise<void> {
     try {
       const started = performance.now();
       const info = await runtime.verify(config.embedModel, config.embedModelSha256);
-      // Two contexts let a batch use both halves of a small machine; more
-      // only add memory (docs/benchmarks.md).
+      // One thread per embedding context: a batch spreads over the contexts
+      // in parallel, which beats one context with several spinning threads
+      // (docs/benchmarks.md).
       const engine = await EmbeddingEngine.open(llama, info, {
         threads: 1,
-        contexts: Math.max(1, Math.min(2, config.threads + 1)),
+        contexts: config.embedContexts,
         contextSize: config.contextSize,
       });
       metrics.modelLoadSeconds.observe({ role: "embed" }, (performance.now() - started) / 1000);

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import ports from "../../lib/ports.json" with { type: "json" };
 import { boolField, hostField, intField, portField, sha256Field } from "../shared/config/fields.js";
@@ -32,6 +33,8 @@ export const inferenceConfigSchema = z
     batchMaxLatencyMs: intField(0, 1000).default(5),
     batchMaxSize: intField(1, 1024).default(32),
     embeddingBatching: boolField().default(true),
+    /** Embedding contexts a batch is spread over, one thread each. */
+    embedContexts: intField(1, 64).default(Math.min(availableParallelism(), 4)),
     /** Texts accepted in one /v1/embeddings request and documents in one /v1/rerank. */
     maxInputsPerRequest: intField(1, 100_000).default(2048),
     /** Largest request body in bytes. */
