@@ -1,0 +1,65 @@
+# The ai-stack library: pure Nix over builtins and JSON, so it evaluates without
+# nixpkgs:
+#   nix-instantiate --eval --strict --json -E '(import ./lib).hardwareTier { systemRamGb = 8; }'
+# The flake exports it as `lib`.
+let
+  modelsLib = import ./models.nix;
+  sysctlLib = import ./sysctl.nix;
+  portsLib = import ./ports.nix;
+  servicesLib = import ./service-configs.nix;
+  hardened = import ./hardened-service.nix;
+in
+{
+  # Data, read from the JSON files every consumer shares.
+  tiers = builtins.fromJSON (builtins.readFile ./tiers.json);
+  tierNames = [
+    "nano"
+    "micro"
+    "small"
+    "medium"
+    "large"
+  ];
+  inherit (modelsLib) models allowlist;
+  inherit (portsLib) ports;
+
+  # { systemRamGb; hasDiscreteGpu ? false; cpuArchitecture ? "x86_64"; } -> tier name.
+  hardwareTier = import ./hardware-tier.nix;
+
+  # Models.
+  inherit (modelsLib)
+    modelById
+    chatModels
+    selectModel
+    exceedsRamBudget
+    ramBudgetShare
+    isAllowed
+    downloadPlan
+    ;
+
+  # Kernel tuning.
+  inherit (sysctlLib)
+    sysctlProfile
+    archSpecificKeys
+    hugePagesFor
+    ;
+  sysctlProfiles = sysctlLib.profiles;
+
+  # Ports.
+  inherit (portsLib)
+    isPort
+    portCollisions
+    describeCollisions
+    checkPorts
+    ;
+
+  # Units.
+  hardenedService = hardened;
+  inherit (hardened) relaxationReasons;
+  inherit (servicesLib)
+    serviceConfigs
+    memoryToMiB
+    modelUnitMemoryMax
+    inferenceThreads
+    unitNames
+    ;
+}
