@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { tierNames } from "./tierNames.js";
+
+/** What a model can do; chat models answer, the others serve retrieval. */
+export const modelCapabilities = ["chat", "json_schema", "tools", "embedding", "rerank"] as const;
+
+const plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const repoName = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
+
+/**
+ * One entry of lib/models.json. Field names are snake_case as in the file.
+ * `sha256` is null until a real published hash is known; the downloader
+ * refuses such an entry. `size_bytes` is null when the size is not known.
+ */
+export const modelEntrySchema = z.strictObject({
+  id: z.string().regex(plainName, "model id: letters, digits, '.', '_', '-'"),
+  hf_repo: z.string().regex(repoName, "hf_repo: owner/name"),
+  hf_file: z
+    .string()
+    .regex(plainName, "hf_file: a plain file name")
+    .refine((f) => f.endsWith(".gguf"), "hf_file must be a .gguf file"),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "sha256: 64 lowercase hex characters")
+    .nullable(),
+  size_bytes: z.number().int().positive().nullable(),
+  quantization: z.string().regex(/^(Q\d(_K)?(_[SML])?|Q\d_\d|F16|BF16|F32|IQ\d\w*)$/, "quantization: a GGUF type such as Q4_K_M"),
+  parameters_b: z.number().positive(),
+  context_length: z.number().int().min(512),
+  ram_required_gb: z.number().positive(),
+  vram_required_gb: z.number().positive(),
+  recommended_for: z.array(z.enum(tierNames)).min(1),
+  capabilities: z.array(z.enum(modelCapabilities)).min(1),
+  license: z.string().min(1),
+});
+
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+
+/** lib/models.json: the registry allowlist and the models. */
+export const modelRegistrySchema = z
+  .strictObject({
+    allowlist: z.array(z.string().regex(repoName, "allowlist entries are owner/name")).min(1),
+    models: z.array(modelEntrySchema).min(1),
+  })
+  .superRefine((reg, ctx) => {
+    const seen = new Set<string>();
+    reg.models.forEach((m, i) => {
+      if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `duplicate model id ${m.id}` });
+      seen.add(m.id);
+      const retrieval = m.capabilities.includes("embedding") || m.capabilities.includes("rerank");
+      if (!m.capabilities.includes("chat") && !retrieval) {
+        ctx.addIssue({ code: "custom", path: ["models", i, "capabilities"], message: `${m.id} is neither a chat, embedding nor rerank model` });
+      }
+    });
+    if (new Set(reg.allowlist).size !== reg.allowlist.length) {
+      ctx.addIssue({ code: "custom", path: ["allowlist"], message: "allowlist has duplicates" });
+    }
+  });
+
+export type ModelRegistry = z.infer<typeof modelRegistrySchema>;
