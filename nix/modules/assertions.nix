@@ -1,0 +1,74 @@
+# Checks that stop a bad configuration at build time. Each message names the
+# option to change. (An invalid hardwareTier string is already refused by its
+# enum type, with the option's name in the error.)
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  cfg = config.services.ai-stack;
+  aiLib = import ../../lib;
+  tier = aiLib.tiers.${cfg.hardwareTier};
+  model = aiLib.modelById cfg.model;
+  ram = cfg.facts.systemRamGb;
+  collisions = aiLib.portCollisions cfg.ports;
+  hostCpu = pkgs.stdenv.hostPlatform.parsed.cpu.name;
+in
+{
+  config = lib.mkIf cfg.enable {
+    assertions = [
+      {
+        assertion = cfg.stateDir != "" && lib.hasPrefix "/" cfg.stateDir;
+        message = "services.ai-stack.stateDir must be a non-empty absolute path, got \"${cfg.stateDir}\".";
+      }
+      {
+        assertion = model.parameters_b < 14 || ram >= 12;
+        message = "services.ai-stack.model = \"${model.id}\" is a ${builtins.toJSON model.parameters_b}B model and needs at least 12 GB of RAM, but services.ai-stack.facts.systemRamGb = ${toString ram}. Choose a smaller model.";
+      }
+      {
+        assertion = collisions == [ ];
+        message = "services.ai-stack.ports: ${aiLib.describeCollisions collisions}. Give each service its own port.";
+      }
+      {
+        assertion = cfg.remoteLlm.url == null || cfg.remoteLlm.allowedAddresses != [ ];
+        message = "services.ai-stack.remoteLlm.allowedAddresses must list the remote LLM's IP addresses when services.ai-stack.remoteLlm.url is set: ai-coordinator may reach only those.";
+      }
+      {
+        assertion = !cfg.webUi.enable || tier.webUi;
+        message = "services.ai-stack.webUi.enable: the ${cfg.hardwareTier} tier does not allow Open WebUI (see lib/tiers.json).";
+      }
+      {
+        assertion = !cfg.webUi.enable || cfg.ports.openWebui != null;
+        message = "services.ai-stack.ports.openWebui must be set to enable services.ai-stack.webUi.";
+      }
+      {
+        assertion = !cfg.qdrant.enable || tier.qdrant;
+        message = "services.ai-stack.qdrant.enable: the ${cfg.hardwareTier} tier does not allow Qdrant (large only, see lib/tiers.json).";
+      }
+      {
+        assertion = !cfg.qdrant.enable || (cfg.ports.qdrantHttp != null && cfg.ports.qdrantGrpc != null);
+        message = "services.ai-stack.ports.qdrantHttp and services.ai-stack.ports.qdrantGrpc must be set to enable services.ai-stack.qdrant.";
+      }
+      {
+        assertion = cfg.nixpkgsTrack != "unstable" || cfg.internal.nixpkgsUnstable != null;
+        message = "services.ai-stack.nixpkgsTrack = \"unstable\" needs the flake's nixpkgs-unstable input; import the module as nixosModules.default from the flake.";
+      }
+      {
+        assertion = !cfg.gpu.enable || cfg.facts.gpuVendor != "none";
+        message = "services.ai-stack.gpu.enable needs services.ai-stack.facts.gpuVendor to name the GPU's vendor.";
+      }
+      {
+        assertion = cfg.facts.cpuArchitecture == hostCpu;
+        message = "services.ai-stack.facts.cpuArchitecture = \"${cfg.facts.cpuArchitecture}\" but this system is built for ${hostCpu}; fix the host's facts.nix.";
+      }
+    ];
+
+    warnings =
+      lib.optional (aiLib.exceedsRamBudget {
+        model = cfg.model;
+        systemRamGb = ram;
+      }) "services.ai-stack.model: model may exhaust available RAM on this tier (${model.id} needs ${builtins.toJSON model.ram_required_gb} GB, more than 70% of the ${builtins.toJSON ram} GB in services.ai-stack.facts.systemRamGb).";
+  };
+}

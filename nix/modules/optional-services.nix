@@ -1,0 +1,56 @@
+# Optional services: Open WebUI (tiers that allow it) pointed at the
+# coordinator's OpenAI-compatible API, and Qdrant (large tier only). Both
+# listen on 127.0.0.1 and are off unless enabled; assertions.nix checks the tier.
+{
+  config,
+  lib,
+  options,
+  ...
+}:
+let
+  cfg = config.services.ai-stack;
+  stackPkgs = cfg.internal.stackPkgs;
+  # On the unstable track, take the package from nixpkgs-unstable where the
+  # upstream module has a `package` option (older qdrant modules do not).
+  packageFrom =
+    service: attr:
+    lib.optionalAttrs (cfg.nixpkgsTrack == "unstable" && options.services.${service} ? package) {
+      package = stackPkgs.${attr};
+    };
+in
+{
+  config = lib.mkIf cfg.enable (
+    lib.mkMerge [
+      (lib.mkIf cfg.webUi.enable {
+        services.open-webui = packageFrom "open-webui" "open-webui" // {
+          enable = true;
+          host = "127.0.0.1";
+          port = cfg.ports.openWebui;
+          openFirewall = false;
+          environment = {
+            OPENAI_API_BASE_URL = "http://127.0.0.1:${toString cfg.ports.coordinator}/v1";
+            ENABLE_OLLAMA_API = "False";
+            WEBUI_AUTH = "True";
+            ANONYMIZED_TELEMETRY = "False";
+            DO_NOT_TRACK = "True";
+            SCARF_NO_ANALYTICS = "True";
+          };
+        };
+      })
+
+      (lib.mkIf cfg.qdrant.enable {
+        services.qdrant = packageFrom "qdrant" "qdrant" // {
+          enable = true;
+          settings = {
+            service = {
+              host = "127.0.0.1";
+              http_port = cfg.ports.qdrantHttp;
+              grpc_port = cfg.ports.qdrantGrpc;
+            };
+            telemetry_disabled = true;
+          };
+        };
+      })
+    ]
+  );
+}
