@@ -1,0 +1,137 @@
+# checks.<system>.vm-ai-stack: boot the whole stack in a VM.
+#
+# The `machine` node runs the stack on the micro tier with synthetic models
+# that `aq models synth` writes at build time (no download). The `outside`
+# node is a web server on the test network, to prove the services cannot
+# reach it. Run with:  nix build .#checks.x86_64-linux.vm-ai-stack -L
+{ pkgs, self }:
+let
+  inherit (pkgs) lib;
+  aiLib = self.lib;
+  aq = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+
+  synth =
+    name: preset:
+    pkgs.runCommand "synthetic-${name}.gguf" { nativeBuildInputs = [ aq ]; } ''
+      aq models synth --out "$out" --preset ${preset}
+    '';
+  chatModel = synth "chat" "tiny";
+  rerankModel = synth "reranker" "reranker";
+
+  tier = "micro";
+  serviceUnits = [
+    "ai-inference"
+    "ai-embeddings"
+    "ai-aidb"
+    "ai-coordinator"
+  ];
+  bytes = mem: toString (aiLib.memoryToMiB mem * 1024 * 1024);
+in
+pkgs.testers.runNixOSTest {
+  name = "ai-stack";
+
+  nodes.machine =
+    { pkgs, ... }:
+    {
+      imports = [ self.nixosModules.default ];
+      virtualisation = {
+        memorySize = 4096;
+        cores = 2;
+        diskSize = 4096;
+      };
+      services.ai-stack = {
+        enable = true;
+        package = aq;
+        facts = {
+          systemRamGb = 4;
+          cpuCores = 2;
+        };
+        hardwareTier = tier;
+        modelFiles = {
+          chat = "${chatModel}";
+          embedding = "${chatModel}";
+          rerank = "${rerankModel}";
+        };
+        modelDownload.enable = false;
+      };
+      environment.systemPackages = [
+        pkgs.curl
+        pkgs.jq
+        pkgs.iproute2
+      ];
+    };
+
+  nodes.outside = {
+    services.nginx = {
+      enable = true;
+      virtualHosts.outside.locations."/".return = "200 'outside'";
+    };
+    networking.firewall.allowedTCPPorts = [ 80 ];
+  };
+
+  testScript =
+    { nodes, ... }:
+    let
+      cfg = nodes.machine.services.ai-stack;
+      expectedMemory = lib.genAttrs serviceUnits (u: bytes cfg.internal.unitConfigs.${u}.MemoryMax);
+    in
+    ''
+      import json
+
+      units = ${builtins.toJSON serviceUnits}
+      expected_memory = json.loads('${builtins.toJSON expectedMemory}')
+      tier_memory = "${bytes aiLib.tiers.${tier}.memoryMax}"
+      coordinator = "http://127.0.0.1:${toString cfg.ports.coordinator}"
+
+      start_all()
+      outside.wait_for_unit("nginx.service")
+      machine.wait_for_unit("postgresql.service")
+      for unit in units:
+          machine.wait_for_unit(f"{unit}.service")
+      machine.wait_for_open_port(${toString cfg.ports.coordinator})
+
+      with subtest("the coordinator answers /status and /query"):
+          machine.wait_until_succeeds(f"curl -sf {coordinator}/status | jq -e .", timeout=120)
+          machine.succeed(
+              f"curl -sf -X POST -H 'content-type: application/json' "
+              f"-d '{{\"query\": \"What does the stack run on?\"}}' {coordinator}/query | jq -e ."
+          )
+
+      with subtest("MemoryMax matches the tier"):
+          for unit in units:
+              got = machine.succeed(f"systemctl show -P MemoryMax {unit}.service").strip()
+              assert got == expected_memory[unit], f"{unit}: MemoryMax={got}, expected {expected_memory[unit]}"
+          for unit in ["ai-aidb", "ai-coordinator"]:
+              assert expected_memory[unit] == tier_memory, f"{unit} is not capped at the ${tier} tier's memoryMax"
+
+      with subtest("services reach loopback only"):
+          for unit in units:
+              deny = machine.succeed(f"systemctl show -P IPAddressDeny {unit}.service").strip()
+              allow = machine.succeed(f"systemctl show -P IPAddressAllow {unit}.service").strip()
+              assert deny == "0.0.0.0/0 ::/0", f"{unit}: IPAddressDeny={deny!r}"
+              assert set(allow.split()) == {"127.0.0.0/8", "::1/128"}, f"{unit}: IPAddressAllow={allow!r}"
+          # Positive control: the host itself reaches the outside node ...
+          machine.succeed("curl -sf --max-time 5 http://outside/")
+          # ... and the same request under the units' address policy does not.
+          machine.fail(
+              "systemd-run --wait --pipe -p IPAddressDeny=any -p IPAddressAllow=localhost "
+              "curl -sf --max-time 5 http://outside/"
+          )
+          # No service holds a connection to a non-loopback peer.
+          pids = {machine.succeed(f"systemctl show -P MainPID {u}.service").strip() for u in units}
+          for line in machine.succeed("ss -Htnp state established").splitlines():
+              if not any(f"pid={pid}," in line for pid in pids):
+                  continue
+              peer = line.split()[3]
+              host = peer.rsplit(":", 1)[0].strip("[]")
+              assert host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1"), f"non-loopback connection: {line}"
+
+      with subtest("systemd-analyze security"):
+          for unit in units:
+              report = machine.succeed(f"systemd-analyze security --no-pager {unit}.service")
+              print(report)
+              overall = [l for l in report.splitlines() if "Overall exposure level" in l][0]
+              score = float(overall.split(":")[1].split()[0])
+              assert score <= 2.0, f"{unit}: exposure {score} > 2.0"
+    '';
+}
