@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import ports from "../../lib/ports.json" with { type: "json" };
+import { inferenceConfigSchema } from "../../services/inference/inferenceConfigSchema.js";
+import { evalHost, nixMissing, nixpkgsLibMissing, type HostEval } from "./nixEval.js";
+
+const missing = nixMissing ?? nixpkgsLibMissing;
+if (missing) console.warn(`tests/nix/moduleHosts: skipped: ${missing}`);
+
+const hostNames = ["sbc-nano", "pi5", "laptop-small", "thinkpad-p14s", "workstation", "template-sbc"] as const;
+
+describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalModules)", () => {
+  let hosts: Record<(typeof hostNames)[number], HostEval>;
+  beforeAll(() => {
+    hosts = Object.fromEntries(hostNames.map((h) => [h, evalHost(`./hosts/${h}`)])) as typeof hosts;
+  });
+
+  it("evaluates every host without a failed assertion or a warning", () => {
+    for (const h of hostNames) {
+      expect(hosts[h].failedAssertions, h).toEqual([]);
+      expect(hosts[h].warnings, h).toEqual([]);
+    }
+  });
+
+  it("derives tier and models from facts.nix alone", () => {
+    const summary = Object.fromEntries(hostNames.map((h) => [h, [hosts[h].tier, hosts[h].model]]));
+    expect(summary).toEqual({
+      "sbc-nano": ["nano", "qwen2.5-0.5b-q8_0"],
+      pi5: ["micro", "qwen2.5-1.5b-q8_0"],
+      "laptop-small": ["small", "phi-4-mini-q4_k_m"],
+      "thinkpad-p14s": ["medium", "qwen2.5-7b-q4_k_m"],
+      workstation: ["large", "qwen2.5-14b-q4_k_m"],
+      "template-sbc": ["micro", "qwen2.5-1.5b-q8_0"],
+    });
+  });
+
+  it("applies lib.serviceConfigs unchanged, adding only ExecStart and credentials", () => {
+    for (const h of hostNames) {
+      const host = hosts[h];
+      for (const [unit, u] of Object.entries(host.units)) {
+        const { ExecStart, LoadCredential, ...rest } = u.serviceConfig;
+        expect(rest, `${h} ${unit}`).toEqual(host.unitConfigs[unit]);
+        expect(ExecStart, `${h} ${unit}`).toEqual(expect.any(String));
+        expect(LoadCredential, `${h} ${unit}`).toBeUndefined();
+      }
+    }
+  });
+
+  it("runs each service from the package's aq with its generated config file", () => {
+    const units = hosts.pi5.units;
+    expect(Object.keys(units).sort()).toEqual(["ai-aidb", "ai-coordinator", "ai-embeddings", "ai-inference", "ai-model-download"]);
+    const serve: Record<string, string> = { "ai-inference": "inference", "ai-embeddings": "inference", "ai-aidb": "aidb", "ai-coordinator": "coordinator" };
+    for (const [unit, what] of Object.entries(serve)) {
+      const u = units[unit];
+      expect(u?.serviceConfig.ExecStart).toMatch(new RegExp(`-nixos-ai-stack/bin/aq serve ${what} --config /nix/store/\\S+-${unit}\\.json$`));
+      expect(u?.environment.AI_STACK_CONFIG).toMatch(new RegExp(`-${unit}\\.json$`));
+      expect(u?.wantedBy).toContain("multi-user.target");
+    }
+    expect(units["ai-model-download"]?.serviceConfig.ExecStart).toMatch(/-ai-model-download\/bin\/ai-model-download$/);
+  });
+
+  it("starts inference only after the model download, and aidb only after PostgreSQL is set up", () => {
+    const u = hosts.pi5.units;
+    for (const unit of ["ai-inference", "ai-embeddings"]) {
+      expect(u[unit]?.requires).toContain("ai-model-download.service");
+      expect(u[unit]?.after).toContain("ai-model-download.service");
+    }
+    expect(u["ai-aidb"]?.requires).toEqual(expect.arrayContaining(["postgresql.service", "postgresql-setup.service"]));
+    expect(u["ai-coordinator"]?.requires).toContain("redis-ai-stack.service");
+    expect(hosts.pi5.downloadIds).toEqual(["qwen2.5-1.5b-q8_0", "nomic-embed-text-v1.5-q8_0", "qwen3-reranker-0.6b-q8_0"]);
+  });
+
+  it("renders inference settings the inference service's own schema accepts", () => {
+    for (const h of hostNames) {
+      const parsed = inferenceConfigSchema.safeParse(hosts[h].settings.inference);
+      expect(parsed.success, `${h}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
+    expect(hosts.pi5.settings.inference).toEqual({
+      host: "127.0.0.1",
+      port: ports.inferenceChat,
+      chatModel: "/var/lib/ai-stack/models/qwen2.5-1.5b-instruct-q8_0.gguf",
+      chatModelSha256: "d7efb072e7724d25048a4fda0a3e10b04bdef5d06b1403a1c93bd9f1240a63c8",
+      threads: 2,
+      contextSize: 4096,
+      sequences: 2,
+      queueLimit: 8,
+    });
+  });
+
+  it("uses only keys of the inference schema for the embeddings instance", () => {
+    const known = Object.keys(inferenceConfigSchema.shape);
+    for (const h of hostNames) for (const key of Object.keys(hosts[h].settings.embeddings)) expect(known, `${h} ${key}`).toContain(key);
+    expect(hosts["sbc-nano"].settings.embeddings).toMatchObject({ port: ports.inferenceEmbed, embedModel: "/var/lib/ai-stack/models/nomic-embed-text-v1.5.Q8_0.gguf" });
+    expect(hosts["sbc-nano"].settings.embeddings).not.toHaveProperty("rerankModel");
+  });
+
+  it("wires the coordinator to the other services through lib/ports.json", () => {
+    expect(hosts.pi5.settings.coordinator).toEqual({
+      host: "127.0.0.1",
+      port: ports.coordinator,
+      inferenceUrl: `http://127.0.0.1:${ports.inferenceChat}`,
+      embeddingsUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
+      aidbUrl: `http://127.0.0.1:${ports.aidb}`,
+      redisUrl: `redis://127.0.0.1:${ports.redis}`,
+    });
+    expect(hosts.pi5.settings.aidb).toMatchObject({ port: ports.aidb, databaseUrl: expect.stringContaining("host=/run/postgresql") });
+  });
+
+  it("sets up PostgreSQL with pgvector and Redis on localhost", () => {
+    const pi = hosts.pi5;
+    expect(pi.postgresql).toMatchObject({ enable: true, enableTCPIP: false, port: ports.postgres, ensureDatabases: ["aidb"] });
+    expect(pi.postgresql.ensureUsers).toEqual([{ name: "aidb", ensureDBOwnership: true }]);
+    expect(pi.postgresqlSetup).toMatch(/CREATE EXTENSION IF NOT EXISTS vector/);
+    expect(pi.units["ai-aidb"]?.serviceConfig.User).toBe("aidb");
+    expect(pi.redis["ai-stack"]).toMatchObject({ enable: true, bind: "127.0.0.1", port: ports.redis });
+  });
+
+  it("runs monitoring everywhere but nano, scraping every service's /metrics and node-exporter", () => {
+    expect(hosts["sbc-nano"].prometheus.enable).toBe(false);
+    expect(hosts["sbc-nano"].grafana.enable).toBe(false);
+    const p = hosts["thinkpad-p14s"].prometheus;
+    expect(p.enable).toBe(true);
+    expect(p.listenAddress).toBe("127.0.0.1");
+    expect(Object.fromEntries(p.scrapeTargets.map((s) => [s.job, s.targets]))).toEqual({
+      "ai-inference": [`127.0.0.1:${ports.inferenceChat}`],
+      "ai-embeddings": [`127.0.0.1:${ports.inferenceEmbed}`],
+      "ai-aidb": [`127.0.0.1:${ports.aidb}`],
+      "ai-coordinator": [`127.0.0.1:${ports.coordinator}`],
+      node: [`127.0.0.1:${ports.nodeExporter}`],
+      prometheus: [`127.0.0.1:${ports.prometheus}`],
+    });
+    expect(p.nodeCollectors).toEqual(expect.arrayContaining(["hwmon", "nvme", "thermal_zone", "textfile"]));
+    const g = hosts["thinkpad-p14s"].grafana;
+    expect(g.httpAddr).toBe("127.0.0.1");
+    expect(g.datasources).toEqual([expect.objectContaining({ type: "prometheus", url: `http://127.0.0.1:${ports.prometheus}` })]);
+    expect(g.dashboardPaths).toEqual([expect.stringMatching(/nix\/monitoring\/dashboards$/)]);
+  });
+
+  it("tunes by tier and hardware: zram, huge pages, x86 modules, AMD and Intel extras", () => {
+    expect(hosts["sbc-nano"].zram).toMatchObject({ enable: true, algorithm: "lz4", memoryPercent: 50 });
+    expect(hosts.workstation.zram).toEqual({});
+    expect(hosts["sbc-nano"].kernelParams).toContain("transparent_hugepage=never");
+    expect(hosts.pi5.kernelParams).toContain("transparent_hugepage=madvise");
+    // x86_64-only modules stay off the ARM boards.
+    expect(hosts.pi5.kernelModules).toEqual([]);
+    expect(hosts["laptop-small"].kernelModules).toEqual(expect.arrayContaining(["intel_rapl_msr", "coretemp"]));
+    expect(hosts["laptop-small"].thermald).toBe(true);
+    expect(hosts["thinkpad-p14s"].thermald).toBe(false);
+    expect(hosts["thinkpad-p14s"].kernelParams).toContain("amd_pstate=active");
+    expect(hosts["thinkpad-p14s"].kernelModules).toContain("k10temp");
+    expect(hosts["laptop-small"].kernelParams).not.toContain("amd_pstate=active");
+    for (const h of hostNames) expect(hosts[h].sysctl["vm.overcommit_memory"], h).toBe(1);
+    expect(hosts["thinkpad-p14s"].sysctl["kernel.numa_balancing"]).toBe(0);
+  });
+
+  it("opens the GPU to inference only on the host that enables it", () => {
+    expect(hosts.workstation.units["ai-inference"]?.serviceConfig).toMatchObject({ PrivateDevices: false, DeviceAllow: expect.arrayContaining(["/dev/nvidiactl rw"]) });
+    expect(hosts.workstation.units["ai-coordinator"]?.serviceConfig.PrivateDevices).toBe(true);
+    expect(hosts["thinkpad-p14s"].units["ai-inference"]?.serviceConfig.PrivateDevices).toBe(true);
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import ports from "../../lib/ports.json" with { type: "json" };
+import { evalHost, evalHostError, nixMissing, nixpkgsLibMissing } from "./nixEval.js";
+
+const missing = nixMissing ?? nixpkgsLibMissing;
+if (missing) console.warn(`tests/nix/moduleOptions: skipped: ${missing}`);
+
+/** A host module: the stack enabled with `facts`, plus more `services.ai-stack` settings. */
+const host = (ram: number, extra = "", arch = "x86_64") =>
+  `{ nixpkgs.hostPlatform = "${arch}-linux"; services.ai-stack = { enable = true; facts.systemRamGb = ${ram}; ${extra} }; }`;
+
+describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", () => {
+  it("refuses an invalid tier string, naming the option", () => {
+    const err = evalHostError(host(16, `hardwareTier = "huge";`), "tier");
+    expect(err).toMatch(/services\.ai-stack\.hardwareTier/);
+    expect(err).toMatch(/huge/);
+  });
+
+  it("refuses a model that is not a registry chat model, naming the option", () => {
+    expect(evalHostError(host(16, `model = "nomic-embed-text-v1.5-q8_0";`), "model")).toMatch(/services\.ai-stack\.model/);
+  });
+
+  it("fails a 14B model on a host with less than 12 GB, and accepts it at 12 GB with a RAM warning", () => {
+    const small = evalHost(host(8, `model = "qwen2.5-14b-q4_k_m";`));
+    expect(small.failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.model = "qwen2\.5-14b-q4_k_m" is a 14\.8B model and needs at least 12 GB of RAM/)]);
+    const twelve = evalHost(host(12, `model = "qwen2.5-14b-q4_k_m";`));
+    expect(twelve.failedAssertions).toEqual([]);
+    expect(twelve.warnings).toEqual([expect.stringMatching(/model may exhaust available RAM on this tier \(qwen2\.5-14b-q4_k_m needs 10\.5 GB, more than 70% of the 12 GB/)]);
+  });
+
+  it("warns only above 70% of RAM", () => {
+    // qwen2.5-7b needs 5.6 GB: 70% of 8 GB is exactly 5.6.
+    expect(evalHost(host(8, `model = "qwen2.5-7b-q4_k_m";`)).warnings).toEqual([]);
+    expect(evalHost(host(7, `model = "qwen2.5-7b-q4_k_m";`)).warnings).toEqual([expect.stringMatching(/model may exhaust available RAM on this tier/)]);
+  });
+
+  it("fails on a port collision and names the ports", () => {
+    const r = evalHost(host(16, `ports.grafana = ${ports.inferenceChat};`));
+    expect(r.failedAssertions).toEqual([expect.stringMatching(new RegExp(`services\\.ai-stack\\.ports: port ${ports.inferenceChat} is used by grafana and inferenceChat`))]);
+  });
+
+  it("fails on an empty or relative state path", () => {
+    expect(evalHost(host(16, `stateDir = "";`)).failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.stateDir must be a non-empty absolute path/)]);
+    expect(evalHost(host(16, `stateDir = "var/lib/x";`)).failedAssertions).toHaveLength(1);
+  });
+
+  it("needs the remote LLM's addresses when a remote LLM is configured, and lets only the coordinator reach them", () => {
+    expect(evalHost(host(16, `remoteLlm.url = "https://llm.example.org/v1";`)).failedAssertions).toEqual([
+      expect.stringMatching(/services\.ai-stack\.remoteLlm\.allowedAddresses must list/),
+    ]);
+    const r = evalHost(
+      host(16, `remoteLlm = { url = "https://llm.example.org/v1"; keyFile = "/run/secrets/llm"; allowedAddresses = [ "203.0.113.10/32" ]; }; apiKeysFile = "/run/secrets/keys";`),
+    );
+    expect(r.failedAssertions).toEqual([]);
+    const coord = r.units["ai-coordinator"]?.serviceConfig ?? {};
+    expect(coord.IPAddressAllow).toEqual(["localhost", "203.0.113.10/32"]);
+    expect(coord.LoadCredential).toEqual(["remote-llm-key:/run/secrets/llm", "api-keys:/run/secrets/keys"]);
+    expect(r.units["ai-aidb"]?.serviceConfig.LoadCredential).toEqual(["api-keys:/run/secrets/keys"]);
+    expect(r.units["ai-inference"]?.serviceConfig.IPAddressAllow).toEqual(["localhost"]);
+    expect(r.units["ai-inference"]?.serviceConfig).not.toHaveProperty("LoadCredential");
+    expect(r.settings.coordinator).toMatchObject({
+      remoteLlmUrl: "https://llm.example.org/v1",
+      remoteLlmKeyFile: "/run/credentials/ai-coordinator.service/remote-llm-key",
+      apiKeysFile: "/run/credentials/ai-coordinator.service/api-keys",
+    });
+    expect(JSON.stringify(r.settings)).not.toContain("/run/secrets");
+  });
+
+  it("allows Open WebUI only on tiers that allow it and with a port, bound to localhost and pointed at the coordinator", () => {
+    expect(evalHost(host(8, `webUi.enable = true; ports.openWebui = 8090;`)).failedAssertions).toEqual([
+      expect.stringMatching(/services\.ai-stack\.webUi\.enable: the micro tier does not allow Open WebUI/),
+    ]);
+    if (!("openWebui" in ports)) {
+      expect(evalHost(host(16, `webUi.enable = true;`)).failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.ports\.openWebui must be set/)]);
+    }
+    const r = evalHost(host(16, `webUi.enable = true; ports.openWebui = 8090;`));
+    expect(r.failedAssertions).toEqual([]);
+    expect(r.openWebui).toMatchObject({
+      enable: true,
+      host: "127.0.0.1",
+      port: 8090,
+      openFirewall: false,
+      environment: expect.objectContaining({ OPENAI_API_BASE_URL: `http://127.0.0.1:${ports.coordinator}/v1` }),
+    });
+  });
+
+  it("allows Qdrant only on the large tier", () => {
+    expect(evalHost(host(27, `qdrant.enable = true; ports.qdrantHttp = 6333; ports.qdrantGrpc = 6334;`)).failedAssertions).toEqual([
+      expect.stringMatching(/services\.ai-stack\.qdrant\.enable: the medium tier does not allow Qdrant/),
+    ]);
+    const r = evalHost(host(64, `qdrant.enable = true; ports.qdrantHttp = 6333; ports.qdrantGrpc = 6334;`));
+    expect(r.failedAssertions).toEqual([]);
+    expect(r.qdrant).toMatchObject({ enable: true, settings: { service: { host: "127.0.0.1", http_port: 6333, grpc_port: 6334 } } });
+  });
+
+  it("needs the flake's nixpkgs-unstable input for the unstable track", () => {
+    expect(evalHost(host(16, `nixpkgsTrack = "unstable";`)).failedAssertions).toEqual([expect.stringMatching(/nixpkgsTrack = "unstable" needs the flake's nixpkgs-unstable input/)]);
+  });
+
+  it("catches facts that contradict the platform being built", () => {
+    expect(evalHost(host(16, `facts.cpuArchitecture = "aarch64";`)).failedAssertions).toEqual([
+      expect.stringMatching(/services\.ai-stack\.facts\.cpuArchitecture = "aarch64" but this system is built for x86_64/),
+    ]);
+  });
+
+  it("refuses GPU access without a GPU vendor", () => {
+    expect(evalHost(host(16, `gpu.enable = true;`)).failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.gpu\.enable needs/)]);
+  });
+
+  it("skips the download for models given as local files", () => {
+    const r = evalHost(host(8, `modelFiles = { chat = "/srv/chat.gguf"; embedding = "/srv/embed.gguf"; rerank = "/srv/rerank.gguf"; };`));
+    expect(r.downloadIds).toEqual([]);
+    expect(r.units).not.toHaveProperty("ai-model-download");
+    expect(r.units["ai-inference"]?.requires).not.toContain("ai-model-download.service");
+    expect(r.settings.inference).toMatchObject({ chatModel: "/srv/chat.gguf" });
+    expect(r.settings.inference).not.toHaveProperty("chatModelSha256");
+  });
+
+  it("warns at build time when the downloader will refuse a model", () => {
+    const r = evalHost(host(8, `modelDownload.allowlist = [ "nobody/nothing" ];`));
+    expect(r.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/ai-model-download will refuse qwen2\.5-1\.5b-q8_0: repository Qwen\/Qwen2\.5-1\.5B-Instruct-GGUF is not on the registry allowlist/)]));
+  });
+
+  it("reserves huge pages for the model and points glibc at them when asked", () => {
+    const r = evalHost(host(64, `tuning.hugePages = "reserved";`));
+    expect(r.sysctl["vm.nr_hugepages"]).toBe(5376);
+    expect(r.units["ai-inference"]?.environment.GLIBC_TUNABLES).toBe("glibc.malloc.hugetlb=2");
+    expect(r.kernelParams).toContain("transparent_hugepage=madvise");
+  });
+
+  it("keeps NUMA balancing off only on architectures whose kernels have it", () => {
+    expect(evalHost(host(16, "", "riscv64")).sysctl).not.toHaveProperty("kernel.numa_balancing");
+    expect(evalHost(host(16, "", "aarch64")).sysctl["kernel.numa_balancing"]).toBe(0);
+    expect(evalHost(host(16)).sysctl["kernel.numa_balancing"]).toBe(0);
+  });
+
+  it("builds the package with the configured npm registry, and with GPU binaries only when the GPU is used", () => {
+    expect(evalHost(host(16)).packageArgs).toEqual({ npmRegistry: null, keepGpuBinaries: false });
+    expect(evalHost(host(16, `npmRegistry = "https://npm.example.invalid";`)).packageArgs).toEqual({ npmRegistry: "https://npm.example.invalid", keepGpuBinaries: false });
+    expect(evalHost(host(64, `facts.gpuVendor = "nvidia"; gpu.enable = true;`)).packageArgs).toMatchObject({ keepGpuBinaries: true });
+  });
+
+  it("lets settings override the module's defaults", () => {
+    const r = evalHost(host(16, `settings.inference.queueLimit = 99; settings.coordinator.logLevel = "debug";`));
+    expect(r.settings.inference.queueLimit).toBe(99);
+    expect(r.settings.coordinator.logLevel).toBe("debug");
+  });
+});
