@@ -1,11 +1,9 @@
 # The hardening baseline for every ai-stack unit, as NixOS `serviceConfig`
 # attributes. Pure: builtins only.
 #
-#   (import ./hardened-service.nix) { memoryMax; ipAddressAllow ? [ "localhost" ]; ... }
+#   (import ./hardened-service.nix) { memoryMax; ipAddressAllow ? [ "localhost" ];
+#                                     internet ? false; gpuDevices ? [ ]; staticUser ? null; }
 #   (import ./hardened-service.nix).relaxationReasons
-#
-#   hardenedService { memoryMax; ipAddressAllow ? [ "localhost" ]; internet ? false;
-#                     gpuDevices ? [ ]; staticUser ? null; }
 #
 # The strict baseline scores 1.1 with `systemd-analyze security` (lower is
 # better). Every relaxation below says why it is there; `relaxationReasons`
@@ -25,101 +23,100 @@ let
   isList = builtins.isList;
 
   hardenedService =
-{
-  memoryMax,
-  ipAddressAllow ? [ "localhost" ],
-  internet ? false,
-  gpuDevices ? [ ],
-  staticUser ? null,
-}:
-assert builtins.isString memoryMax || throw "hardenedService: memoryMax must be a string such as \"512M\"";
-assert isList ipAddressAllow || throw "hardenedService: ipAddressAllow must be a list";
-assert isList gpuDevices || throw "hardenedService: gpuDevices must be a list";
-{
-  # Identity: a transient, unprivileged user per unit.
-  DynamicUser = staticUser == null;
-  PrivateUsers = true;
-  NoNewPrivileges = true;
-  CapabilityBoundingSet = "";
-  AmbientCapabilities = "";
-  RestrictSUIDSGID = true;
-  RemoveIPC = true;
-
-  # File system: read-only OS, no homes, private /tmp, 0077 for new files.
-  PrivateTmp = true;
-  ProtectSystem = "strict";
-  ProtectHome = true;
-  UMask = "0077";
-  ProtectProc = "invisible";
-  ProcSubset = "pid";
-
-  # Kernel and devices.
-  ProtectKernelTunables = true;
-  ProtectKernelModules = true;
-  ProtectKernelLogs = true;
-  ProtectControlGroups = true;
-  ProtectClock = true;
-  ProtectHostname = true;
-  PrivateDevices = gpuDevices == [ ];
-  DevicePolicy = "closed";
-  LockPersonality = true;
-  RestrictRealtime = true;
-  RestrictNamespaces = true;
-
-  # System calls. Blocked calls fail with EPERM instead of killing the process:
-  # node raises its file-descriptor limit (setrlimit) at start-up and treats a
-  # refusal as harmless, and libuv/ggml thread priority calls degrade the same way.
-  SystemCallFilter = [
-    "@system-service"
-    "~@privileged @resources"
-  ];
-  SystemCallArchitectures = "native";
-  SystemCallErrorNumber = "EPERM";
-
-  # Network: loopback only unless a caller widens it.
-  RestrictAddressFamilies = [
-    "AF_UNIX"
-    "AF_INET"
-    "AF_INET6"
-  ];
-
-  # Resources.
-  MemoryMax = memoryMax;
-
-  # Relaxation: V8's JIT writes, then executes, its code pages; node does not start with MemoryDenyWriteExecute=yes.
-  MemoryDenyWriteExecute = false;
-}
-// (
-  if internet then
     {
-      # Relaxation: ai-model-download fetches the weights, so it alone has no IP filter.
-    }
-  else
+      memoryMax,
+      ipAddressAllow ? [ "localhost" ],
+      internet ? false,
+      gpuDevices ? [ ],
+      staticUser ? null,
+    }:
+    assert builtins.isString memoryMax || throw "hardenedService: memoryMax must be a string such as \"512M\"";
+    assert isList ipAddressAllow || throw "hardenedService: ipAddressAllow must be a list";
+    assert isList gpuDevices || throw "hardenedService: gpuDevices must be a list";
     {
-      IPAddressDeny = "any";
-      IPAddressAllow = ipAddressAllow;
+      # Identity: a transient, unprivileged user per unit.
+      DynamicUser = staticUser == null;
+      PrivateUsers = true;
+      NoNewPrivileges = true;
+      CapabilityBoundingSet = "";
+      AmbientCapabilities = "";
+      RestrictSUIDSGID = true;
+      RemoveIPC = true;
+
+      # File system: read-only OS, no homes, private /tmp, 0077 for new files.
+      PrivateTmp = true;
+      ProtectSystem = "strict";
+      ProtectHome = true;
+      UMask = "0077";
+      ProtectProc = "invisible";
+      ProcSubset = "pid";
+
+      # Kernel and devices.
+      ProtectKernelTunables = true;
+      ProtectKernelModules = true;
+      ProtectKernelLogs = true;
+      ProtectControlGroups = true;
+      ProtectClock = true;
+      ProtectHostname = true;
+      PrivateDevices = gpuDevices == [ ];
+      DevicePolicy = "closed";
+      LockPersonality = true;
+      RestrictRealtime = true;
+      RestrictNamespaces = true;
+
+      # System calls. Blocked calls fail with EPERM instead of killing the process:
+      # node raises its file-descriptor limit (setrlimit) at start-up and treats a
+      # refusal as harmless, and libuv/ggml thread priority calls degrade the same way.
+      SystemCallFilter = [
+        "@system-service"
+        "~@privileged @resources"
+      ];
+      SystemCallArchitectures = "native";
+      SystemCallErrorNumber = "EPERM";
+
+      # Network: loopback only unless a caller widens it.
+      RestrictAddressFamilies = [
+        "AF_UNIX"
+        "AF_INET"
+        "AF_INET6"
+      ];
+
+      # Resources.
+      MemoryMax = memoryMax;
+
+      # Relaxation: V8's JIT writes, then executes, its code pages; node does not start with MemoryDenyWriteExecute=yes.
+      MemoryDenyWriteExecute = false;
     }
-)
-// (
-  if gpuDevices == [ ] then
-    { }
-  else
-    {
-      # Relaxation: llama.cpp opens the GPU device nodes; only these are allowed.
-      DeviceAllow = map (d: "${d} rw") gpuDevices;
-    }
-)
-// (
-  if staticUser == null then
-    { }
-  else
-    {
-      # Relaxation: a static owner for the model store, readable by the DynamicUser inference units.
-      User = staticUser;
-      Group = staticUser;
-    }
-)
-;
+    // (
+      if internet then
+        {
+          # Relaxation: ai-model-download fetches the weights, so it alone has no IP filter.
+        }
+      else
+        {
+          IPAddressDeny = "any";
+          IPAddressAllow = ipAddressAllow;
+        }
+    )
+    // (
+      if gpuDevices == [ ] then
+        { }
+      else
+        {
+          # Relaxation: llama.cpp opens the GPU device nodes; only these are allowed.
+          DeviceAllow = map (d: "${d} rw") gpuDevices;
+        }
+    )
+    // (
+      if staticUser == null then
+        { }
+      else
+        {
+          # Relaxation: a static owner for the model store, readable by the DynamicUser inference units.
+          User = staticUser;
+          Group = staticUser;
+        }
+    );
 in
 {
   inherit relaxationReasons;

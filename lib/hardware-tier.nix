@@ -90,7 +90,7 @@ let
       or (throw "hardware-tier: unknown cpuArchitecture '${toString cpuArchitecture}' (known: ${builtins.concatStringsSep ", " (builtins.attrNames architectureCaps)})");
   base = byRam ram;
   promoted =
-    if builtins.isBool hasDiscreteGpu == false then
+    if !builtins.isBool hasDiscreteGpu then
       throw "hardware-tier: hasDiscreteGpu must be a boolean"
     else if hasDiscreteGpu && (base == "small" || base == "medium") then
       builtins.elemAt order (indexOf base + 1)
