@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { supportedJsonSchema } from "./supportedJsonSchema.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 
@@ -19,7 +20,7 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
     type: z.literal("json_schema"),
     json_schema: z.object({
       name: z.string().min(1).max(64).optional(),
-      schema: z.record(z.string(), z.unknown()),
+      schema: z.record(z.string(), z.unknown()).pipe(supportedJsonSchema),
       strict: z.boolean().nullable().optional(),
     }),
   }),

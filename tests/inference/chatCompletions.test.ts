@@ -155,6 +155,8 @@ describe("POST /v1/chat/completions", () => {
       chatBody("x", { response_format: { type: "json_schema", json_schema: { schema: { type: "object", properties: { a: { type: "bogus" } } } } } }),
     );
     expect(r.status).toBe(400);
+    const body = await r.json();
+    expect(body.fields[0].path).toBe("body.response_format.json_schema.schema.properties.a.type");
   });
 });
 
@@ -190,7 +192,7 @@ describe("model and status endpoints", () => {
     expect(value("llama_tokens_generated_total")).toBeGreaterThanOrEqual(5);
     expect(value("llama_prompt_tokens_total")).toBeGreaterThan(0);
     expect(value("llama_generation_tokens_per_second_count")).toBeGreaterThan(0);
-    expect(text).toMatch(/llama_request_duration_seconds_count\{endpoint="chat_completions"/);
+    expect(text).toMatch(/llama_request_duration_seconds_count\{[^}]*endpoint="chat_completions"/);
     expect(value("llama_queue_depth")).toBe(0);
     expect(value("llama_model_loading")).toBe(0);
     expect(value("llama_model_load_seconds_count")).toBeGreaterThanOrEqual(1);

@@ -7,9 +7,15 @@ import type { FastifyReply, FastifyRequest } from "fastify";
  */
 export function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
+  const gone = () => {
+    controller.abort();
+    // Nothing more will be read from or written to this client; drop the
+    // socket so shutdown doesn't wait on it.
+    request.raw.socket?.destroy();
+  };
   reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) gone();
   });
-  request.raw.on("aborted", () => controller.abort());
+  request.raw.on("aborted", gone);
   return controller.signal;
 }

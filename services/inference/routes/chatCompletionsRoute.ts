@@ -30,8 +30,11 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
       record(runtime, result);
       if (result.aborted) {
         request.log.info({ event: "client_disconnected", completion_tokens: result.completionTokens }, "generation aborted: client went away");
-        sse?.end();
-        return reply;
+        if (sse?.started) {
+          sse.end();
+          return reply;
+        }
+        return clientClosed(reply);
       }
       if (sse) {
         sse.finish(result, body.stream_options?.include_usage === true);
@@ -48,7 +51,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
     } catch (err) {
       if (err instanceof RequestAbortedError) {
         request.log.info({ event: "client_disconnected", queued: true }, "request left the queue: client went away");
-        return reply;
+        return clientClosed(reply);
       }
       if (err instanceof HttpError && err.statusCode === 503) runtime.metrics.requestsRejected.inc({ reason: err.code });
       if (err instanceof HttpError && err.code === "context_length_exceeded") {
@@ -63,6 +66,11 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
       endTimer();
     }
   });
+}
+
+/** Nobody is listening any more; finish the reply so the connection is released. */
+function clientClosed(reply: FastifyReply) {
+  return reply.code(499).send({ error: "client_closed_request", message: "the client closed the connection" });
 }
 
 function usage(r: ChatResult) {

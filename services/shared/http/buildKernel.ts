@@ -69,6 +69,24 @@ export function buildKernel(opts: KernelOptions): KernelApp {
     );
   });
 
+  // Graceful drain: in-flight responses (streams included) run to the end,
+  // then every remaining connection is closed. Node itself only reaps the
+  // connections idle at the moment close() starts, so a keep-alive socket
+  // could otherwise hold shutdown open until the client lets go of it.
+  const inFlight = new Set<ServerResponse>();
+  app.addHook("onRequest", async (_request, reply) => {
+    const res = reply.raw;
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
+  });
+  app.addHook("preClose", async () => {
+    const timer = setInterval(() => {
+      app.server.closeIdleConnections();
+      if (inFlight.size === 0) app.server.closeAllConnections();
+    }, 25);
+    app.server.once("close", () => clearInterval(timer));
+  });
+
   app.get("/health", async () => ({ status: "ok", service: opts.service, uptime_s: Math.round(process.uptime()) }));
 
   app.get("/ready", async (_request, reply) => {
