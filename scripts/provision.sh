@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 #   chromium      the command-center page, driven by playwright-core
 #   nix-bin       evaluates lib/ and the NixOS modules
 #   systemd       systemd-analyze security scores of the rendered units
-apt_packages=(redis-server prometheus chromium nix-bin systemd)
+#   shellcheck    lints the model-download script, as the Nix build does
+apt_packages=(redis-server prometheus chromium nix-bin systemd shellcheck)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

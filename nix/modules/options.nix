@@ -41,7 +41,7 @@ let
       type = types.nullOr types.port;
       default = aiLib.ports.${name} or null;
       defaultText = literalExpression "(lib.importJSON ./lib/ports.json).${name} or null";
-      example = 8090;
+      example = 18090;
       description = "TCP port of ${what}, on 127.0.0.1. Required when ${what} is enabled.";
     };
 

@@ -75,7 +75,7 @@ export async function buildApp(opts: InferenceAppOptions): Promise<InferenceApp>
     readiness: () => {
       const s = chat.status();
       return {
-        chat_model: { ok: s.healthy, detail: s.loading ? `loading ${s.load_progress_pct}%` : s.error ?? undefined },
+        ...(config.chatModel ? { chat_model: { ok: s.healthy, detail: s.loading ? `loading ${s.load_progress_pct}%` : s.error ?? undefined } } : {}),
         ...(config.embedModel ? { embed_model: { ok: runtime.embed !== undefined, detail: runtime.loadErrors.embed } } : {}),
         ...(config.rerankModel ? { rerank_model: { ok: runtime.rerank !== undefined, detail: runtime.loadErrors.rerank } } : {}),
       };
@@ -105,11 +105,13 @@ async function loadModels(runtime: InferenceRuntime): Promise<void> {
     logger.error({ event: "model_load_failed", role, err }, `${role} model failed to load`);
     return (err as Error).message;
   };
-  try {
-    await runtime.chat.load(config.chatModel, config.chatModelSha256);
-  } catch (err) {
-    failed("chat", err);
-    runtime.chat.scheduler.rejectAll(new HttpError(503, "model_unavailable", `the chat model failed to load: ${(err as Error).message}`));
+  if (config.chatModel) {
+    try {
+      await runtime.chat.load(config.chatModel, config.chatModelSha256);
+    } catch (err) {
+      failed("chat", err);
+      runtime.chat.scheduler.rejectAll(new HttpError(503, "model_unavailable", `the chat model failed to load: ${(err as Error).message}`));
+    }
   }
   if (config.embedModel) {
     try {

@@ -20,6 +20,8 @@ export interface CompleteChatOptions {
   llama: Llama;
   request: ChatCompletionRequest;
   defaultMaxTokens: number;
+  /** False on an instance started for embeddings or rerank only. */
+  chatConfigured: boolean;
   signal: AbortSignal;
   onText?: (text: string) => void;
   grammarFor: (format: ChatCompletionRequest["response_format"]) => Promise<LlamaGrammar | undefined>;
@@ -34,6 +36,9 @@ export async function completeChat(opts: CompleteChatOptions): Promise<ChatResul
   const { host, request } = opts;
   const history = toChatHistory(request.messages);
   const grammar = await opts.grammarFor(request.response_format);
+  if (!opts.chatConfigured) {
+    throw new HttpError(501, "chat_not_configured", "this instance serves no chat model; start it with --chat-model FILE");
+  }
   if (!host.current && !host.loading) {
     throw new HttpError(503, "model_unavailable", `no chat model is loaded: ${host.status().error ?? "unknown"}`);
   }

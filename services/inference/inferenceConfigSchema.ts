@@ -13,7 +13,8 @@ export const inferenceConfigSchema = z
   .object({
     host: hostField().default("127.0.0.1"),
     port: portField().default(ports.inferenceChat),
-    chatModel: z.string().min(1, "path to a GGUF chat model is required"),
+    /** At least one of chatModel, embedModel and rerankModel is required. */
+    chatModel: z.string().min(1).optional(),
     chatModelSha256: sha256Field().optional(),
     embedModel: z.string().min(1).optional(),
     embedModelSha256: sha256Field().optional(),
@@ -43,6 +44,15 @@ export const inferenceConfigSchema = z
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.chatModel && !c.embedModel && !c.rerankModel) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["chatModel"],
+        message: "a model to serve: set chatModel (and/or embedModel, rerankModel) to a GGUF file",
+      });
+    }
+  });
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;

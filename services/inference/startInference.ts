@@ -14,7 +14,7 @@ export async function startInference(opts: { file?: string; overrides?: Record<s
   logger.info({ event: "config", config: { ...config } }, "inference config loaded");
   // A chat model that fails verification is a configuration error: refuse
   // to start (exit 2) rather than serve 503s. Optional models only degrade.
-  await verifyModelFile(config.chatModel, config.chatModelSha256);
+  if (config.chatModel) await verifyModelFile(config.chatModel, config.chatModelSha256);
   const { app } = await buildApp({ config, logger });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }

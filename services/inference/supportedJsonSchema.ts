@@ -7,7 +7,7 @@ const jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "
  * would otherwise be accepted and silently not enforced, so they are refused
  * with the path of the offending keyword.
  */
-export const supportedJsonSchema: z.ZodType<unknown> = z.lazy(() =>
+export const supportedJsonSchema: z.ZodType<Record<string, unknown>, Record<string, unknown>> = z.lazy(() =>
   z
     .object({
       type: z.union([z.enum(jsonTypes), z.array(z.enum(jsonTypes)).min(1)]).optional(),

@@ -74,6 +74,25 @@ describe("POST /v1/embeddings", () => {
   });
 });
 
+describe("an embeddings-only instance (the ai-embeddings unit)", () => {
+  it("serves embeddings and rerank, answers chat with 501 and is ready", async () => {
+    const { embed, rerank } = inject("models");
+    const only = await startInferenceApp({ chatModel: undefined, embedModel: embed, rerankModel: rerank, contextSize: 512 });
+    try {
+      expect((await fetch(`${only.url}/ready`)).status).toBe(200);
+      expect((await postJson(`${only.url}/v1/embeddings`, { input: "x" })).status).toBe(200);
+      const chat = await postJson(`${only.url}/v1/chat/completions`, { messages: [{ role: "user", content: "hi" }] });
+      expect(chat.status).toBe(501);
+      expect((await chat.json()).error).toBe("chat_not_configured");
+      const s = await (await fetch(`${only.url}/status`)).json();
+      expect(s.models.chat).toBeNull();
+      expect(s.models.embed.loaded).toBe(true);
+    } finally {
+      await only.close();
+    }
+  });
+});
+
 describe("POST /v1/rerank", () => {
   const docs = ["nix flakes pin their inputs", "bananas are yellow", "the flake.lock file records revisions", "a cat sat"];
 

@@ -55,14 +55,22 @@ describe("POST /reload-model", () => {
   });
 
   it("keeps requests queued during the load and serves them with the new model", async () => {
-    const { chatAlt } = inject("models");
-    const reload = postJson(`${svc.url}/reload-model`, { model: chatAlt });
-    await waitFor(async () => ((await status()).loading ? true : undefined), 10_000, "loading");
+    const { chat, chatBig } = inject("models");
+    // The bench-sized model takes long enough to load to watch it happen.
+    const reload = postJson(`${svc.url}/reload-model`, { model: chatBig });
+    const during = await waitFor(async () => {
+      const s = await status();
+      return s.loading ? s : undefined;
+    }, 20_000, "loading");
+    expect(during.healthy).toBe(false);
+    expect(during.load_progress_pct).toBeLessThan(100);
     const queued = Array.from({ length: 4 }, () => postJson(`${svc.url}/v1/chat/completions`, chatBody("wait", { max_tokens: 5 })));
+    await waitFor(async () => ((await status()).queue_depth > 0 ? true : undefined), 20_000, "queued requests");
     expect((await reload).status).toBe(200);
     const done = await Promise.all(queued);
     expect(done.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect((await status()).model_path).toBe(chatAlt);
+    expect((await status()).model_path).toBe(chatBig);
+    expect((await postJson(`${svc.url}/reload-model`, { model: chat })).status).toBe(200);
   });
 
   it.each([

@@ -14,6 +14,8 @@ export interface TestModels {
   chatShort: string;
   /** tiny preset with --always-empty. */
   chatEmpty: string;
+  /** bench preset (about 60 MB): loads slowly enough to watch a reload. */
+  chatBig: string;
   /** tiny preset used as the embedding model. */
   embed: string;
   /** reranker preset (qwen3 with a classifier head). */
@@ -35,7 +37,7 @@ export default async function setup(project: TestProject) {
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
   const dir = join(root, ".test-artifacts", "models");
   mkdirSync(dir, { recursive: true });
-  const make = async (name: string, opts: Parameters<typeof synthModel>[0]) => {
+  const make = async (name: string, opts: Omit<Parameters<typeof synthModel>[0], "out">) => {
     const out = join(dir, name);
     // Same options and seed give the same bytes, so a file from an earlier
     // run is reused only if its name encodes the options.
@@ -47,6 +49,7 @@ export default async function setup(project: TestProject) {
     chatAlt: await make("chat-s2-c8192.gguf", { preset: "tiny", seed: 2, contextLength: 8192 }),
     chatShort: await make(`chat-s1-len${shortAnswerLength}.gguf`, { preset: "tiny", seed: 1, answerLength: shortAnswerLength }),
     chatEmpty: await make("chat-s1-empty.gguf", { preset: "tiny", seed: 1, alwaysEmpty: true }),
+    chatBig: await make("bench-s1.gguf", { preset: "bench", seed: 1 }),
     embed: await make("embed-s3.gguf", { preset: "tiny", seed: 3 }),
     rerank: await make("rerank-s1.gguf", { preset: "reranker", seed: 1 }),
   };

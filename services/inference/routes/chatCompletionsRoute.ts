@@ -23,6 +23,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         llama: runtime.llama,
         request: body,
         defaultMaxTokens: runtime.config.defaultMaxTokens,
+        chatConfigured: runtime.config.chatModel !== undefined,
         signal,
         grammarFor: runtime.grammarFor,
         onText: sse ? (text) => sse.delta(text, runtime.chat.status().model_name ?? "") : undefined,
