@@ -192,7 +192,8 @@ function chainMargin(
 ): number {
   const candidates = [...new Set(chain)];
   const rows = candidates.map((j) => roundTrip(output.subarray(j * E, (j + 1) * E), type));
-  const others = Array.from({ length: V }, (_, j) => j).find((j) => !chain.includes(j));
+  const chainSet = new Set(chain);
+  const others = Array.from({ length: V }, (_, j) => j).find((j) => !chainSet.has(j));
   const restRow = others === undefined ? null : roundTrip(output.subarray(others * E, (others + 1) * E), type);
   const successor = new Map<number, number>();
   for (let k = 0; k + 1 < chain.length; k++) successor.set(chain[k], chain[k + 1]);
