@@ -17,11 +17,11 @@ export interface ServiceProcess {
 }
 
 /** Starts `aq serve inference` as its own process and waits for /ready. */
-export async function startService(aqBin: string, args: string[]): Promise<ServiceProcess> {
+export async function startService(aqBin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [aqBin, "serve", "inference", "--port", "0", "--log-level", "warn", ...args], {
+  const child = spawn(process.execPath, [aqBin, "serve", "inference", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
+    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true", ...env },
   });
   let out = "";
   let err = "";
@@ -29,7 +29,7 @@ export async function startService(aqBin: string, args: string[]): Promise<Servi
   child.stderr!.on("data", (d) => (err += d));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setInterval(() => {
-      const m = out.match(/"port":(\d+)/);
+      const m = out.match(/"event":"listening"[^\n]*"port":(\d+)/);
       if (m) {
         clearInterval(timer);
         resolve(Number(m[1]));

@@ -18,6 +18,9 @@ await build({
   entryPoints,
   outdir: "dist",
   bundle: true,
+  // Chunks let `aq` load a command (and node-llama-cpp) only when it runs.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   platform: "node",
   target: "node20",
   format: "esm",

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import { UsageError } from "../shared/UsageError.js";
 import { processIo, type Command } from "./CommandIo.js";
-import { modelsCommand } from "./commands/modelsCommand.js";
-import { serveCommand } from "./commands/serveCommand.js";
-
+// Commands load lazily: `serve` pulls in node-llama-cpp (most of a second),
+// which `models inspect` does not need.
 const commands: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serveCommand, summary: "serve inference   run a service in the foreground" },
-  models: { run: modelsCommand, summary: "models synth|inspect   make or check GGUF model files" },
+  serve: {
+    run: async (argv, io) => (await import("./commands/serveCommand.js")).serveCommand(argv, io),
+    summary: "serve inference   run a service in the foreground",
+  },
+  models: {
+    run: async (argv, io) => (await import("./commands/modelsCommand.js")).modelsCommand(argv, io),
+    summary: "models synth|inspect   make or check GGUF model files",
+  },
 };
 
 function usage(): string {

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
+import { SYNTH_GENERATOR_VERSION } from "../../services/models/synthGeneratorVersion.js";
 import { synthModel } from "../../services/models/synthModel.js";
 
 /** Synthetic models shared by the test files, made once per run. */
@@ -35,7 +36,8 @@ export default async function setup(project: TestProject) {
   const root = resolve(import.meta.dirname, "../..");
   // The CLI tests run the real bundle.
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
-  const dir = join(root, ".test-artifacts", "models");
+  // Keyed on the generator version: a newer writer makes new files.
+  const dir = join(root, ".test-artifacts", `models-v${SYNTH_GENERATOR_VERSION}`);
   mkdirSync(dir, { recursive: true });
   const make = async (name: string, opts: Omit<Parameters<typeof synthModel>[0], "out">) => {
     const out = join(dir, name);

@@ -1,0 +1,78 @@
+// `npm run bench [suite...]`: runs the benchmark suites and rewrites their
+// sections of docs/benchmarks.md (other sections are kept).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runInferenceBench, type BenchResult } from "./inferenceBench.js";
+
+interface Suite {
+  title: string;
+  method: string;
+  run: (root: string) => Promise<{ results: BenchResult[]; machine: string }>;
+}
+
+const suites: Record<string, Suite> = {
+  inference: {
+    title: "Inference service",
+    method: [
+      "Synthetic models from `aq models synth` (`bench` preset: vocabulary 32,000, n_embd 512, 8 layers, Q8_0, about 62 MB; `tiny` for memory).",
+      "The service runs as its own process (`aq serve inference`, default thread count); requests go over loopback HTTP.",
+      "Contenders alternate round by round in the same run and each figure is the median of the rounds, so a noisy neighbour hits both sides alike.",
+      "In-process generation uses node-llama-cpp directly with the same context size, sequences and threads as the service. Tokens/s counts completion tokens over the wall time of the whole request, prompt evaluation included, on both sides.",
+      "Embeddings: 256 single-text requests sent at once to two service instances, one with `embeddingBatching` on and one with it off; throughput is texts per second.",
+      "Memory is VmRSS of the service process 1.5 s after `/ready`. Start to ready is process spawn until `/ready` answers 200.",
+    ].join("\n- "),
+    run: runInferenceBench,
+  },
+};
+
+const root = resolve(import.meta.dirname, "..");
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+const file = join(root, "docs", "benchmarks.md");
+let doc = existsSync(file) ? readFileSync(file, "utf8") : header();
+
+for (const name of chosen) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`unknown suite ${name}; known: ${Object.keys(suites).join(", ")}`);
+  const { results, machine } = await suite.run(root);
+  const section = render(name, suite, results, machine);
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const block = `${start}\n${section}\n${end}`;
+  doc = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, doc);
+  for (const r of results) process.stdout.write(`${r.name}: ${fmt(r.value)} ${r.unit}${r.target ? ` (target ${r.target}: ${r.pass ? "met" : "MISSED"})` : ""}\n`);
+}
+
+function header(): string {
+  return [
+    "# Benchmarks",
+    "",
+    "Written by `npm run bench` (or `npm run bench -- <suite>`); each section says how it was measured, on what machine and when.",
+    "These machines are noisy: compare the ratios, which are measured side by side in one run, rather than absolute numbers across runs.",
+    "",
+  ].join("\n");
+}
+
+function render(name: string, suite: Suite, results: BenchResult[], machine: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const rows = results.map(
+    (r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.target ?? ""} | ${r.target ? (r.pass ? "met" : "**missed**") : ""} | ${r.detail} |`,
+  );
+  return [
+    `## ${suite.title}`,
+    "",
+    `Measured ${date} on ${machine}. Suite \`${name}\`.`,
+    "",
+    "| measure | result | target | | how |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "Method:",
+    "",
+    `- ${suite.method}`,
+  ].join("\n");
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
