@@ -82,8 +82,11 @@ function isNonSecretValue(value: string, quoted: boolean, after: string, spacedS
     return true;
   // Shell, Nix, template and printf references: $X, ${X}, $(cmd), {{ x }}, %(x)s, <placeholder>
   if (/^(?:\$|\{\{|%\(|<[^>]*>$|@)/.test(v)) return true;
-  // Masked or dummy values: ***, xxxxx, ..., ••••
+  // Masked or dummy values: ***, xxxxx, ..., ••••, and the placeholders of
+  // documentation examples (user:password@host, YOUR_API_KEY, <token>).
   if (/^(.)\1*$/u.test(v) || /^[.*•x]+$/i.test(v)) return true;
+  if (/^(?:password|passwd|pass|pwd|secret|value|token|example|placeholder|redacted|hidden|dummy|changeit)$/i.test(v)) return true;
+  if (/^(?:your|my|the|some|example)[_-]?[a-z_-]*$/i.test(v) && /[_-]/.test(v)) return true;
   // A path to a secret is not the secret: /run/secrets/db, ./token.txt, ~/.key
   if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return true;
   if (!quoted) {

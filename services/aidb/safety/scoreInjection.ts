@@ -108,32 +108,42 @@ const signals: Signal[] = [
     ],
   },
   {
-    // "you are now DAN", "from now on you will", "pretend you are"
+    // "you are now DAN", "from now on you will answer", "your new role is"
     name: "role_reassignment",
-    weight: 0.45,
+    weight: 0.4,
     patterns: [
-      /\byou\s+are\s+(?:now|no\s+longer)\b/i,
-      /\bfrom\s+now\s+on,?\s+(?:you|your|act|respond|answer|always|never|ignore)\b/i,
-      /\b(?:pretend|imagine)\s+(?:to\s+be|that\s+you\s+are|you\s+are)\b/i,
+      /\byou\s+are\s+now\s+(?:an?\s+|the\s+|my\s+)?(?:[\w-]+\s+){0,2}(?:assistant|AI|model|chatbot|bot|persona|character|DAN|hacker|pirate|admin(?:istrator)?|superuser|unrestricted|unfiltered|uncensored|jailbroken|free\s+(?:from|of)|evil)\b/i,
+      /\byou\s+are\s+now\s+in\s+(?:developer|maintenance|god|admin|unrestricted|jailbreak|DAN|root)\s+mode\b/i,
+      /\byou\s+are\s+no\s+longer\s+(?:an?\s+)?(?:AI|assistant|bound|restricted|limited|required\s+to|ChatGPT|Claude|an?\s+language\s+model)\b/i,
+      /\bfrom\s+now\s+on,?\s+(?:you\s+(?:will|must|are\s+going\s+to|shall|should)\s+(?:always\s+|never\s+|only\s+)?|always\s+|never\s+)(?:respond|answer|reply|act|ignore|obey|follow\s+my|be\s+|pretend|refuse|output|say|speak)/i,
+      /\b(?:pretend|imagine)\s+(?:to\s+be|that\s+you\s+are|you\s+are)\s+(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|evil|jailbroken|DAN|different\s+AI|AI\s+(?:without|with\s+no))\b/i,
       /\byour\s+new\s+(?:role|persona|identity|task|goal|objective)\s+is\b/i,
     ],
   },
   {
-    // "act as an admin", "enable developer mode", "DAN", "do anything now"
+    // "act as an admin", "act as DAN", "do anything now", "answer without restrictions"
     name: "privilege_escalation",
     weight: 0.55,
     patterns: [
-      /\b(?:act|behave|respond|operate)\s+as\s+(?:an?\s+|the\s+)?(?:admin(?:istrator)?|root|superuser|sudo|system|developer mode|unrestricted|unfiltered|uncensored|jailbroken|DAN)\b/i,
-      /\b(?:enable|enter|activate|switch\s+to|in)\s+(?:the\s+)?(?:developer|god|admin|debug|unrestricted|jailbreak)\s+mode\b/i,
+      /\bact\s+as\s+(?:an?\s+|the\s+)?(?:developer\s+mode|DAN|unrestricted|unfiltered|uncensored|jailbroken)\b/i,
+      /(?:^|[.!?:]\s+|\byou\s+(?:will\s+|must\s+|should\s+|shall\s+|now\s+)?|\bplease\s+|\bnow\s+)act\s+as\s+(?:an?\s+|the\s+)?(?:admin(?:istrator)?|root|superuser|system\s+administrator)\b/im,
       /\bdo\s+anything\s+now\b/i,
-      /\bDAN\b(?=[^\n]{0,80}\b(?:mode|prompt|persona|you)\b)/,
       /\b(?:without|no)\s+(?:any\s+)?(?:restrictions|filters|safety\s+guidelines|content\s+polic(?:y|ies)|limitations)\b[^\n]{0,40}\b(?:answer|respond|you)\b/i,
+      /\b(?:never|do\s+not|don't|must\s+not)\s+refuse\b/i,
+      /\byou\s+have\s+no\s+(?:content\s+polic(?:y|ies)|restrictions|rules|filters|guidelines)\b/i,
     ],
+  },
+  {
+    // "enable developer mode": a jailbreak classic, but also Chrome and
+    // Android settings, so weak alone.
+    name: "mode_switch",
+    weight: 0.3,
+    patterns: [/\b(?:enable|enter|activate|switch\s+to)\s+(?:the\s+)?(?:developer|god|jailbreak|unrestricted|DAN)\s+mode\b/i],
   },
   {
     name: "jailbreak_term",
     weight: 0.3,
-    patterns: [/\bjail\s?break(?:ing|s|ed)?\b/i],
+    patterns: [/\bjail\s?break(?:ing|s|ed)?\b/i, /\bDAN\b(?=[^\n]{0,80}\b(?:mode|prompt|persona)\b)/],
   },
   {
     // "reveal your system prompt", "print the instructions above"
@@ -159,7 +169,8 @@ const signals: Signal[] = [
     name: "conceal_from_user",
     weight: 0.4,
     patterns: [
-      /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention\s+(?:this\s+)?to|reveal\s+(?:this\s+)?to|let)\s+the\s+user\b/i,
+      /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention\s+(?:this|it)\s+to|reveal\s+(?:this|it)\s+to|let)\s+the\s+user\s+(?:about\s+(?:this|these|it)|that\s+you|what\s+you|know|anything)\b/i,
+      /\b(?:do\s+not|don't|never)\s+(?:tell|inform)\s+the\s+user\s*[.!]/i,
       /\bwithout\s+(?:telling|informing|alerting|notifying)\s+the\s+user\b/i,
     ],
   },
