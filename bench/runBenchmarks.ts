@@ -7,6 +7,8 @@ import { runInferenceBench, type BenchResult } from "./inferenceBench.js";
 interface Suite {
   title: string;
   method: string;
+  /** What the figures mean, above all where a target is missed. */
+  notes?: string;
   run: (root: string) => Promise<{ results: BenchResult[]; machine: string }>;
 }
 
@@ -21,6 +23,12 @@ const suites: Record<string, Suite> = {
       "Embeddings: 256 single-text requests sent at once to two service instances, one with `embeddingBatching` on and one with it off; throughput is texts per second.",
       "Memory is VmRSS of the service process 1.5 s after `/ready`. Start to ready is process spawn until `/ready` answers 200.",
     ].join("\n- "),
+    notes: [
+      "Where the 2× targets are missed, and why. Both need work that can be batched or spread over idle cores, and on these 2-core machines there is little of either:",
+      "",
+      "- *4 concurrent vs sequential, bench model.* One generation thread already keeps one core busy: at about 200 tokens/s the 62 MB model is bound by arithmetic on that core, so evaluating four sequences in one llama.cpp batch costs about four times one. node-llama-cpp run directly shows the same ratio (0.8–1.0× in a side probe), so the service adds nothing to the loss. More threads do not help: llama.cpp's worker threads spin, and 2 threads on 2 cores with the HTTP server and the client running made single generations 3–4× slower. On the tiny model, where per-token overhead rather than arithmetic dominates, batching does pay (the tiny row). On machines with more cores or a memory-bound model (every real model is), batched sequences are the main source of throughput; the tier profiles set `sequences` accordingly.",
+      "- *Embeddings, batching on vs off.* node-llama-cpp 3.22 returns the pooled embedding of sequence 0 only (`llama_get_embeddings_seq(ctx, 0)` in its addon), so texts cannot share one llama.cpp batch; a batch is spread over `embedContexts` contexts with one thread each instead. On 2 busy cores that parallelism is worth little. True batched embedding needs per-sequence pooled outputs from the binding.",
+    ].join("\n"),
     run: runInferenceBench,
   },
 };
@@ -70,6 +78,7 @@ function render(name: string, suite: Suite, results: BenchResult[], machine: str
     "Method:",
     "",
     `- ${suite.method}`,
+    ...(suite.notes ? ["", suite.notes] : []),
   ].join("\n");
 }
 
