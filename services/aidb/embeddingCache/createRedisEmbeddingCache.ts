@@ -26,6 +26,12 @@ export interface RedisEmbeddingCacheOptions {
 const CONNECT_TIMEOUT_MS = 1000;
 const COMMAND_TIMEOUT_MS = 300;
 const SCAN_BATCH = 500;
+/**
+ * After a failed command on a connection that still looks open (a stalled
+ * or overloaded Redis), requests skip Redis for this long before one tries
+ * again, so a slow Redis costs one COMMAND_TIMEOUT_MS per second at most.
+ */
+const RETRY_AFTER_FAILURE_MS = 1000;
 
 /** What the marker key holds; it comes from outside, so it is checked. */
 const markerSchema = z.object({
@@ -53,10 +59,13 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
   // undefined while healthy; the reason while degraded.
   let degradedReason: string | undefined;
   let closed = false;
+  let lastFailureAt = 0;
 
   /** Logs the first failure only; every failed operation is counted. */
-  const markDown = (reason: string, countAsError: boolean) => {
+  const markDown = (reason: string, countAsError: boolean, attempted = true) => {
     if (countAsError) metrics.errors.inc();
+    // Only a real attempt restarts the wait; skipped requests do not.
+    if (attempted) lastFailureAt = Date.now();
     probes.pingOk.set(0);
     if (degradedReason !== undefined || closed) return;
     degradedReason = reason;
@@ -68,6 +77,9 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
     degradedReason = undefined;
   };
   const unavailable = () => degradedReason ?? `redis ${client.status}`;
+  /** Whether a request should try Redis now. */
+  const usable = () =>
+    client.status === "ready" && (degradedReason === undefined || Date.now() - lastFailureAt >= RETRY_AFTER_FAILURE_MS);
 
   client.on("error", (err) => markDown(describe(err), false));
   client.on("close", () => {
@@ -187,8 +199,8 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
         metrics.misses.inc(texts.length);
         return texts.map(() => undefined);
       };
-      if (client.status !== "ready") {
-        markDown(unavailable(), true);
+      if (!usable()) {
+        markDown(unavailable(), true, false);
         return none();
       }
       let buffers: (Buffer | null)[];
@@ -213,8 +225,8 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
     async setMany(entries) {
       const valid = entries.filter(([, v]) => v.length === opts.dimensions && v.every(Number.isFinite));
       if (valid.length === 0) return;
-      if (client.status !== "ready") {
-        markDown(unavailable(), true);
+      if (!usable()) {
+        markDown(unavailable(), true, false);
         return;
       }
       const pipeline = client.pipeline();

@@ -22,15 +22,27 @@ export function embeddingKey(prefix: string, text: string): string {
 /** Marker key holding the model tag and epoch last used on this Redis. */
 export const CURRENT_MODEL_KEY = "embedding:current-model";
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Vectors are stored as little-endian float32, 4 bytes per dimension. */
 export function encodeVector(v: number[]): Buffer {
+  if (LITTLE_ENDIAN) {
+    const f = Float32Array.from(v);
+    return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  }
   const buf = Buffer.allocUnsafe(v.length * 4);
   for (let i = 0; i < v.length; i++) buf.writeFloatLE(v[i]!, i * 4);
   return buf;
 }
 
+/** undefined when the stored bytes do not hold `dimensions` floats. */
 export function decodeVector(buf: Buffer, dimensions: number): number[] | undefined {
   if (buf.length !== dimensions * 4) return undefined;
+  if (LITTLE_ENDIAN) {
+    // A Float32Array view needs 4-byte alignment; pooled Buffers may not be.
+    const aligned = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
+    return Array.from(new Float32Array(aligned.buffer, aligned.byteOffset, dimensions));
+  }
   const out = new Array<number>(dimensions);
   for (let i = 0; i < dimensions; i++) out[i] = buf.readFloatLE(i * 4);
   return out;

@@ -217,6 +217,34 @@ describe.skipIf(!hasRedisServer())("Redis killed mid-test", () => {
     }
   });
 
+  it("a stalled Redis (SIGSTOP) costs one command timeout, then requests skip it until it answers again", async () => {
+    const server = await startRedis();
+    try {
+      const { cache, registry, cap } = await make({ redisUrl: server.url, probeIntervalMs: 100 });
+      await cache.setMany([["alpha", vec(1)]]);
+      process.kill(server.pid, "SIGSTOP");
+      try {
+        const t0 = performance.now();
+        expect(await cache.getMany(["alpha"])).toEqual([undefined]);
+        const first = performance.now() - t0;
+        expect(first).toBeLessThan(1000);
+        const t1 = performance.now();
+        for (let i = 0; i < 10; i++) expect(await cache.getMany(["alpha"])).toEqual([undefined]);
+        expect(performance.now() - t1).toBeLessThan(200);
+        expect(cache.status()).toMatchObject({ ok: false, degraded: true });
+        expect(await metricValue(registry, "embedding_cache_errors_total")).toBeGreaterThanOrEqual(11);
+      } finally {
+        process.kill(server.pid, "SIGCONT");
+      }
+      await expect.poll(async () => (await cache.getMany(["alpha"]))[0], { timeout: 8000, interval: 200 }).toEqual(vec(1));
+      expect(cache.status().ok).toBe(true);
+      expect(cap.lines().filter((l) => l.embedding_cache_degraded === true)).toHaveLength(1);
+      expect(cap.lines().filter((l) => l.embedding_cache_recovered === true)).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("starts degraded when Redis is unreachable, without throwing or waiting long", async () => {
     const server = await startRedis();
     const url = server.url;
