@@ -181,7 +181,7 @@ const rules: Rule[] = [
     // scheme://user:password@host — the credentials are replaced, the
     // scheme and host kept (postgres, mysql, mongodb+srv, redis, amqp, ...).
     kind: "connection_string",
-    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@"'`<>]*:[^\s/@"'`<>]+)@(?=[^\s/@"'`<>]*[A-Za-z0-9])/gi,
+    pattern: /(\b[a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/@"'`<>]{0,256}:[^\s/@"'`<>]{1,256})@(?=[^\s/@"'`<>]{0,256}[A-Za-z0-9])/gi,
     replace: (_m, [scheme, creds]) => {
       const password = creds!.slice(creds!.indexOf(":") + 1);
       if (isNonSecretValue(password, true, "", false)) return undefined;
@@ -197,18 +197,18 @@ const rules: Rule[] = [
       [
         `(?<![A-Za-z0-9_.-])`,
         `(["']?)`, // 1: opening quote of the key (JSON)
-        `([A-Za-z0-9_.-]*?(?:${SECRET_KEY_WORDS}))`, // 2: key
+        `([A-Za-z0-9_.-]{0,60}?(?:${SECRET_KEY_WORDS}))`, // 2: key
         `(\\1)`, // 3: closing quote of the key
         `([ \\t]*(?::=|=>|=(?!=)|:(?!:))[ \\t]*)`, // 4: separator
         `(?:`,
         `"([^"\\n]*)"`, // 5: double-quoted value
         `|'([^'\\n]*)'`, // 6: single-quoted value
-        `|([^\\s"'\`&;,]+[;,]?)(?=([^\\n]*))`, // 7: bare value, 8: rest of line
+        `|([^\\s"'\`&;,]+[;,]?)(?=([^\\n]{0,200}))`, // 7: bare value, 8: start of the rest of the line
         `)`,
       ].join(""),
       "gi",
     ),
-    replace: (m, [q1, key, q2, sep, dq, sq, bare, rest]) => {
+    replace: (_m, [q1, key, q2, sep, dq, sq, bare, rest]) => {
       const quoted = dq !== undefined || sq !== undefined;
       const value = dq ?? sq ?? bare ?? "";
       const spaced = /\s/.test(sep!);
@@ -228,7 +228,6 @@ const rules: Rule[] = [
       if (dq !== undefined) return `${q1}${key}${q2}${sep}"${marker}"`;
       if (sq !== undefined) return `${q1}${key}${q2}${sep}'${marker}'`;
       const trail = /[;,]$/.test(bare!) ? bare!.slice(-1) : "";
-      void m;
       return `${q1}${key}${q2}${sep}${marker}${trail}`;
     },
   },

@@ -180,7 +180,7 @@ const signals: Signal[] = [
     weight: 0.5,
     patterns: [
       /\b(?:send|post|upload|forward|exfiltrate|transmit|leak|email|submit|append)\b[^\n]{0,60}\b(?:conversation|chat\s+history|history|secrets?|credentials|api\s+keys?|passwords?|tokens?|system\s+prompt|environment\s+variables|env\s+vars|personal\s+data|user(?:'s)?\s+data|private\s+data|the\s+above|this\s+data)\b[^\n]{0,60}\b(?:to|at|via)\s+(?:https?:\/\/|[a-z0-9-]+\.[a-z]{2,}\/|\S+@\S+\.)/i,
-      /!\[[^\]]*\]\(https?:\/\/[^)\s]*[?&][A-Za-z_]+=(?:\{|\$|%7B|<|\[)/i,
+      /!\[[^\]\n]{0,200}\]\(https?:\/\/[^)\s]{0,500}[?&][A-Za-z_]+=(?:\{|\$|%7B|<|\[)/i,
     ],
   },
   {

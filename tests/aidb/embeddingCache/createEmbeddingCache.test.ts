@@ -74,6 +74,15 @@ describe("in-process LRU (no redisUrl)", () => {
     expect(bad).toBeUndefined();
   });
 
+  it("reuses its metrics when a second cache is built on the same registry (model reload)", async () => {
+    const first = await make();
+    const second = await createEmbeddingCache({ fingerprint: fpB, epoch: 1, logger: first.cap.logger, registry: first.registry });
+    open.push(second);
+    await first.cache.getMany(["a"]);
+    await second.getMany(["a"]);
+    expect(await metricValue(first.registry, "embedding_cache_misses_total")).toBe(2);
+  });
+
   it("treats an empty redisUrl as none", async () => {
     const { cache } = await make({ redisUrl: "" });
     expect(cache.status().backend).toBe("memory");

@@ -274,6 +274,15 @@ describe("redactSecrets: details", () => {
     });
   }
 
+  it("stays linear on adversarial input (no catastrophic backtracking)", () => {
+    const inputs = ["sk-".repeat(16_000), "a-".repeat(24_000), "x://a:b".repeat(7_000), "password=a ".repeat(4_500), "-----BEGIN RSA PRIVATE KEY-----\n".repeat(1_500)];
+    for (const input of inputs) {
+      const t0 = performance.now();
+      redactSecrets(input);
+      expect(performance.now() - t0, input.slice(0, 20)).toBeLessThan(250);
+    }
+  });
+
   it("is fast enough for a 50 KB document", () => {
     const doc = Object.values(benignCorpus).join("\n").repeat(8).slice(0, 50_000) + `\nkey ${fake.openai}`;
     const t0 = performance.now();

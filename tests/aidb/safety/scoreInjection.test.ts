@@ -152,6 +152,15 @@ describe("scoreInjection", () => {
     expect(scoreInjection(benignInjectionCorpus.chatTemplateProse!).score).toBe(0);
   });
 
+  it("stays linear on adversarial input (no catastrophic backtracking)", () => {
+    const inputs = ["![".repeat(25_000), "ignore all of the ".repeat(2_800), "send secrets ".repeat(3_800), "curl ".repeat(10_000), "<|".repeat(25_000)];
+    for (const input of inputs) {
+      const t0 = performance.now();
+      scoreInjection(input);
+      expect(performance.now() - t0, input.slice(0, 20)).toBeLessThan(250);
+    }
+  });
+
   it("handles a 50 KB document quickly", () => {
     const doc = Object.values(benignInjectionCorpus).join("\n").repeat(10).slice(0, 50_000);
     const t0 = performance.now();
