@@ -31,8 +31,12 @@ fi
 # npm dependencies, exactly as locked. node-llama-cpp ships prebuilt llama.cpp
 # binaries inside its packages; it must never try to download or compile one.
 export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
+# `npm install` rather than `npm ci`: node-llama-cpp lists optional binary
+# packages for every platform, and those of other platforms that the registry
+# lacks have no lock entry, which `npm ci` refuses. `npm install` installs
+# exactly the locked versions and skips the missing optional ones.
 stamp=node_modules/.package-lock.json
 if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
-  echo "provision: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "provision: npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
 fi

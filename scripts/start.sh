@@ -10,7 +10,7 @@ export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 
 stamp=node_modules/.package-lock.json
 if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error # see scripts/provision.sh
 fi
 npm run --silent build
 
