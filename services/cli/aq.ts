@@ -6,7 +6,15 @@ import { processIo, type Command } from "./CommandIo.js";
 const commands: Record<string, { run: Command; summary: string }> = {
   serve: {
     run: async (argv, io) => (await import("./commands/serveCommand.js")).serveCommand(argv, io),
-    summary: "serve inference   run a service in the foreground",
+    summary: "serve inference|aidb   run a service in the foreground",
+  },
+  ingest: {
+    run: async (argv, io) => (await import("./commands/ingestCommand.js")).ingestCommand(argv, io),
+    summary: "ingest PATH|-   add .md/.txt files (or stdin) to a running aidb",
+  },
+  gc: {
+    run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
+    summary: "gc [--dry-run]   delete stale, never-used documents from aidb",
   },
   models: {
     run: async (argv, io) => (await import("./commands/modelsCommand.js")).modelsCommand(argv, io),

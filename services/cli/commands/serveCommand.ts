@@ -23,12 +23,38 @@ const inferenceFlags = z.object({
   logLevel: z.string().optional(),
 });
 
+const aidbFlags = z.object({
+  config: z.string().optional(),
+  dataDir: z.string().optional(),
+  databaseUrl: z.string().optional(),
+  embedUrl: z.string().optional(),
+  embedModel: z.string().optional(),
+  embedModelSha256: z.string().optional(),
+  redisUrl: z.string().optional(),
+  cacheEpoch: z.string().optional(),
+  port: z.string().optional(),
+  host: z.string().optional(),
+  threads: z.string().optional(),
+  efSearch: z.string().optional(),
+  injectionThreshold: z.string().optional(),
+  maxDocumentBytes: z.string().optional(),
+  logLevel: z.string().optional(),
+});
+
 const services: Record<string, Command> = {
   inference: async (argv) => {
     const { flags } = parseFlags(argv, inferenceFlags);
     const { config, ...overrides } = flags;
     await startInference({ file: config, overrides });
     return new Promise<number>(() => {}); // runs until a signal ends the process
+  },
+  aidb: async (argv) => {
+    const { flags } = parseFlags(argv, aidbFlags);
+    const { config, embedUrl, ...rest } = flags;
+    // `--embed-url` is the config key `embeddingsUrl` (the name NixOS renders).
+    const { startAidb } = await import("../../aidb/startAidb.js");
+    await startAidb({ file: config, overrides: { ...rest, embeddingsUrl: embedUrl } });
+    return new Promise<number>(() => {});
   },
 };
 

@@ -1,0 +1,27 @@
+import type { Logger } from "pino";
+import type { EmbeddingCache } from "./embeddingCache/EmbeddingCache.js";
+import type { AidbConfig } from "./aidbConfigSchema.js";
+import type { AidbMetrics } from "./createAidbMetrics.js";
+import type { Db } from "./db/Db.js";
+import type { Embedder } from "./embedder/Embedder.js";
+import type { DocumentRepository } from "./repo/createDocumentRepository.js";
+import type { SearchRepository } from "./repo/createSearchRepository.js";
+import type { WeightsRepository } from "./repo/createWeightsRepository.js";
+
+/** Everything the routes share: built once by buildApp. */
+export interface AidbRuntime {
+  config: AidbConfig;
+  logger: Logger;
+  metrics: AidbMetrics;
+  db: Db;
+  /** The embedder behind the embedding cache. */
+  embedder: Embedder;
+  cache: EmbeddingCache;
+  documents: DocumentRepository;
+  search: SearchRepository;
+  weights: WeightsRepository;
+  schemaVersion: number;
+  dimensions: number;
+  /** Chunks stored with another embedding model than the current one. */
+  staleChunks: number;
+}

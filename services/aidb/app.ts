@@ -1,0 +1,148 @@
+import type { Logger } from "pino";
+import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
+import { createMetrics } from "../shared/metrics/createMetrics.js";
+import type { AidbConfig } from "./aidbConfigSchema.js";
+import type { AidbRuntime } from "./AidbRuntime.js";
+import { createAidbMetrics } from "./createAidbMetrics.js";
+import type { Db } from "./db/Db.js";
+import { migrate } from "./db/migrate.js";
+import { openDb, sessionStatements } from "./db/openDb.js";
+import { createHttpEmbedder } from "./embedder/createHttpEmbedder.js";
+import { createLocalEmbedder } from "./embedder/createLocalEmbedder.js";
+import { fingerprintId, type Embedder } from "./embedder/Embedder.js";
+import { withEmbeddingCache } from "./embedder/withEmbeddingCache.js";
+import { createEmbeddingCache } from "./embeddingCache/createEmbeddingCache.js";
+import { createDocumentRepository } from "./repo/createDocumentRepository.js";
+import { createSearchRepository } from "./repo/createSearchRepository.js";
+import { createWeightsRepository } from "./repo/createWeightsRepository.js";
+import { documentsRoute } from "./routes/documentsRoute.js";
+import { fusionWeightsRoute } from "./routes/fusionWeightsRoute.js";
+import { gcRoute } from "./routes/gcRoute.js";
+import { searchRoute } from "./routes/searchRoute.js";
+import { statusRoute } from "./routes/statusRoute.js";
+
+export interface AidbAppOptions {
+  config: AidbConfig;
+  logger: Logger;
+  /** An open database (tests); otherwise one is opened from the config and closed with the app. */
+  db?: Db;
+  /** An embedder (tests share one); otherwise one is made from the config and closed with the app. */
+  embedder?: Embedder;
+}
+
+export interface AidbApp {
+  app: KernelApp;
+  runtime: AidbRuntime;
+}
+
+/** Creates the configured embedder: HTTP to the inference service, or node-llama-cpp in-process. */
+export async function createEmbedder(config: AidbConfig): Promise<Embedder> {
+  if (config.embedModel) {
+    return createLocalEmbedder({ modelPath: config.embedModel, sha256: config.embedModelSha256, threads: config.threads });
+  }
+  return createHttpEmbedder({ url: config.embeddingsUrl!, batchSize: config.embedBatchSize, startupTimeoutMs: config.embedStartupTimeoutMs });
+}
+
+/**
+ * Builds aidb: opens the store and the embedder, migrates the schema (the
+ * embedding size is fixed by the first embedder), wraps the embedder with
+ * the embedding cache and registers the routes. Throws UsageError (exit 2)
+ * for a store built with another embedding size.
+ */
+export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
+  const { config, logger } = opts;
+  const kernelMetrics = createMetrics("aidb");
+  const inner = opts.embedder ?? (await createEmbedder(config));
+  let db: Db | undefined;
+  try {
+    db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, efSearch: config.efSearch }));
+    const migrated = await migrate(db, { dimensions: inner.fingerprint.dimensions });
+    if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "schema migrated");
+    for (const s of sessionStatements(config.efSearch)) await db.query(s);
+
+    const fingerprint = fingerprintId(inner.fingerprint);
+    const stale = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM chunks WHERE model_fingerprint <> $1", [fingerprint]);
+    const staleChunks = stale.rows[0].n;
+    if (staleChunks > 0) {
+      logger.warn(
+        { event: "embedding_model_changed", stale_chunks: staleChunks, fingerprint },
+        "chunks embedded with another model of the same size are in the store; their vector scores are not comparable until re-ingested",
+      );
+    }
+
+    const cache = await createEmbeddingCache({
+      redisUrl: config.redisUrl,
+      fingerprint: inner.fingerprint,
+      epoch: config.cacheEpoch,
+      maxEntries: config.cacheMaxEntries,
+      logger,
+      registry: kernelMetrics.registry,
+    });
+    const metrics = createAidbMetrics(kernelMetrics.registry);
+    const runtime: AidbRuntime = {
+      config,
+      logger,
+      metrics,
+      db,
+      embedder: withEmbeddingCache(inner, cache),
+      cache,
+      documents: createDocumentRepository(db),
+      search: createSearchRepository(db),
+      weights: createWeightsRepository(db),
+      schemaVersion: migrated.version,
+      dimensions: migrated.dimensions,
+      staleChunks,
+    };
+
+    const probeDb = async () => {
+      const started = performance.now();
+      try {
+        await db!.query("SELECT 1");
+        metrics.postgresQueryOk.set(1);
+        return { ok: true, detail: undefined };
+      } catch (err) {
+        metrics.postgresQueryOk.set(0);
+        return { ok: false, detail: (err as Error).message };
+      } finally {
+        metrics.postgresLatency.set((performance.now() - started) / 1000);
+      }
+    };
+    await probeDb();
+
+    const app = buildKernel({
+      service: "aidb",
+      logger,
+      metrics: kernelMetrics,
+      bodyLimit: config.bodyLimitBytes,
+      readiness: async () => {
+        const [database, embedder] = await Promise.all([probeDb(), inner.check()]);
+        const c = cache.status();
+        return {
+          database,
+          embedder,
+          embedding_cache: { ok: c.ok, degraded: c.degraded, detail: c.detail ?? c.backend },
+        };
+      },
+    });
+    app.addHook("onRequest", async (request) => {
+      if (request.url === "/metrics") await probeDb();
+    });
+    await app.register(statusRoute, { runtime });
+    await app.register(documentsRoute, { runtime });
+    await app.register(searchRoute, { runtime });
+    await app.register(fusionWeightsRoute, { runtime });
+    await app.register(gcRoute, { runtime });
+
+    const ownedDb = opts.db ? undefined : db;
+    app.addHook("onClose", async () => {
+      await cache.close();
+      if (!opts.embedder) await inner.close();
+      await ownedDb?.close();
+    });
+    return { app, runtime };
+  } catch (err) {
+    if (!opts.db) await db?.close().catch(() => {});
+    if (!opts.embedder) await inner.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Db } from "../db/Db.js";
+import type { SourceTrust } from "../ingest/documentInputSchema.js";
+
+export interface SearchFilter {
+  project?: string;
+  includeGenerated: boolean;
+  includeQuarantined: boolean;
+}
+
+export interface Candidate {
+  chunk_id: string;
+  /** Cosine distance to the query vector, when there is one. */
+  distance: number | null;
+  /** ts_rank against the keyword query; 0 when it does not match. */
+  rank: number;
+}
+
+export interface CandidateDetail {
+  chunk_id: string;
+  document_id: string;
+  title: string | null;
+  text: string;
+  source_trust: SourceTrust;
+  ingested_at: Date | string;
+  last_accessed_at: Date | string;
+  positive_feedback: boolean;
+}
+
+const filterSql = (first: number) => `
+  ($${first}::text IS NULL OR d.project = $${first})
+  AND ($${first + 1}::boolean OR d.source_trust <> 'generated')
+  AND ($${first + 2}::boolean OR NOT d.quarantine)`;
+
+/** The SQL side of search: candidates by vector (HNSW) and by keyword (GIN), then their details. */
+export function createSearchRepository(db: Db) {
+  const filterParams = (f: SearchFilter) => [f.project ?? null, f.includeGenerated, f.includeQuarantined];
+  return {
+    /** Nearest chunks by cosine distance (HNSW, exact when the index gives fewer than k), with their keyword rank. */
+    async vectorCandidates(vector: number[], q: string | null, filter: SearchFilter, k: number): Promise<Candidate[]> {
+      const sql = `SELECT c.id::text AS chunk_id, c.embedding <=> $1::real[]::vector AS distance,
+                CASE WHEN $2::text IS NULL THEN 0 ELSE ts_rank(c.tsv, websearch_to_tsquery('english', $2::text)) END AS rank
+         FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE ${filterSql(3)}
+         ORDER BY c.embedding <=> $1::real[]::vector
+         LIMIT $6`;
+      const params = [vector, q, ...filterParams(filter), k];
+      let r = await db.query<{ chunk_id: string; distance: number; rank: number | null }>(sql, params);
+      if (r.rows.length < k) {
+        // Fewer than asked: a small store, a selective filter, or an HNSW
+        // graph weakened by many identical vectors (boilerplate chunks).
+        // An exact scan is cheap in all three cases and finds everything.
+        r = await db.transaction(async (tx) => {
+          await tx.query("SET LOCAL enable_indexscan = off");
+          return tx.query<{ chunk_id: string; distance: number; rank: number | null }>(sql, params);
+        });
+      }
+      return r.rows.map((x) => ({ chunk_id: x.chunk_id, distance: Number(x.distance), rank: Number(x.rank ?? 0) }));
+    },
+
+    /** Best keyword matches (websearch syntax, English stemming), with their vector distance when a vector is given. */
+    async keywordCandidates(q: string, vector: number[] | null, filter: SearchFilter, k: number): Promise<Candidate[]> {
+      const r = await db.query<{ chunk_id: string; distance: number | null; rank: number }>(
+        `SELECT c.id::text AS chunk_id, ts_rank(c.tsv, query) AS rank,
+                CASE WHEN $2::real[] IS NULL THEN NULL ELSE c.embedding <=> $2::real[]::vector END AS distance
+         FROM chunks c JOIN documents d ON d.id = c.document_id, websearch_to_tsquery('english', $1::text) query
+         WHERE c.tsv @@ query AND ${filterSql(3)}
+         ORDER BY rank DESC, c.id
+         LIMIT $6`,
+        [q, vector, ...filterParams(filter), k],
+      );
+      return r.rows.map((x) => ({ chunk_id: x.chunk_id, distance: x.distance === null ? null : Number(x.distance), rank: Number(x.rank) }));
+    },
+
+    async details(chunkIds: string[]): Promise<CandidateDetail[]> {
+      if (chunkIds.length === 0) return [];
+      const r = await db.query<CandidateDetail>(
+        `SELECT c.id::text AS chunk_id, d.id::text AS document_id, d.title, c.text, d.source_trust, d.ingested_at, d.last_accessed_at,
+                EXISTS (SELECT 1 FROM feedback f WHERE f.document_id = d.id AND f.rating > 0) AS positive_feedback
+         FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE c.id = ANY($1::bigint[])`,
+        [chunkIds],
+      );
+      return r.rows;
+    },
+  };
+}
+
+export type SearchRepository = ReturnType<typeof createSearchRepository>;

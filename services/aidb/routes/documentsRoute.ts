@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { KernelApp } from "../../shared/http/buildKernel.js";
+import { HttpError } from "../../shared/http/HttpError.js";
+import type { AidbRuntime } from "../AidbRuntime.js";
+import { documentInputSchema, type DocumentInput } from "../ingest/documentInputSchema.js";
+import { ingestDocuments } from "../ingest/ingestDocuments.js";
+import { idParams, queryInt } from "./queryFields.js";
+
+const feedbackSchema = z.object({ rating: z.number().int().min(-1).max(1) }).strict();
+
+/** POST/GET /documents, GET/DELETE /documents/:id, POST /documents/:id/feedback. */
+export async function documentsRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
+  const { config } = runtime;
+  const batchSchema = z.object({ documents: z.array(documentInputSchema).min(1, "documents must not be empty") }).strict();
+
+  app.post("/documents", { schema: { body: z.record(z.string(), z.unknown()) } }, async (request) => {
+    const body = request.body as Record<string, unknown>;
+    let docs: DocumentInput[];
+    if ("documents" in body) {
+      const count = Array.isArray(body.documents) ? body.documents.length : 0;
+      if (count > config.maxBatchDocuments) {
+        runtime.metrics.rejected.inc({ reason: "too_many_documents" });
+        throw new HttpError(400, "too_many_documents", `documents has ${count} entries; the limit is ${config.maxBatchDocuments}`, {
+          fields: [{ path: "body.documents", message: `at most ${config.maxBatchDocuments} documents` }],
+          limit: config.maxBatchDocuments,
+        });
+      }
+      docs = batchSchema.parse(body).documents;
+    } else {
+      docs = [documentInputSchema.parse(body)];
+    }
+    docs.forEach((d, index) => {
+      const bytes = Buffer.byteLength(d.text, "utf8");
+      if (bytes > config.maxDocumentBytes) {
+        runtime.metrics.rejected.inc({ reason: "document_too_large" });
+        throw new HttpError(400, "document_too_large", `document ${index} is ${bytes} bytes; the limit is ${config.maxDocumentBytes}`, {
+          index,
+          bytes,
+          limit: config.maxDocumentBytes,
+          fields: [{ path: "documents" in body ? `body.documents[${index}].text` : "body.text", message: `at most ${config.maxDocumentBytes} bytes` }],
+        });
+      }
+    });
+    const results = await ingestDocuments(
+      {
+        repo: runtime.documents,
+        embedder: runtime.embedder,
+        logger: request.log as never,
+        metrics: runtime.metrics,
+        chunkTokens: config.chunkTokens,
+        chunkOverlapTokens: config.chunkOverlapTokens,
+        injectionThreshold: config.injectionThreshold,
+      },
+      docs,
+    );
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    return { stored: count("stored"), duplicates: count("duplicate"), failed: count("failed"), results };
+  });
+
+  app.get(
+    "/documents",
+    {
+      schema: {
+        querystring: z.object({
+          project: z.string().min(1).optional(),
+          search: z.string().max(500).optional(),
+          limit: queryInt(1, 1000).default(50),
+          offset: queryInt(0, 10_000_000).default(0),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query as { project?: string; search?: string; limit: number; offset: number };
+      return runtime.documents.list(q);
+    },
+  );
+
+  app.get("/documents/:id", { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const doc = await runtime.documents.get(id);
+    if (!doc) throw new HttpError(404, "not_found", `no document ${id}`);
+    return doc;
+  });
+
+  app.delete("/documents/:id", { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    if (!(await runtime.documents.delete(id))) throw new HttpError(404, "not_found", `no document ${id}`);
+    return { deleted: true, id };
+  });
+
+  app.post("/documents/:id/feedback", { schema: { params: idParams, body: feedbackSchema } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { rating } = request.body as z.infer<typeof feedbackSchema>;
+    if (!(await runtime.documents.addFeedback(id, rating))) throw new HttpError(404, "not_found", `no document ${id}`);
+    return { recorded: true, id, rating };
+  });
+}

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import type { KernelApp } from "../../shared/http/buildKernel.js";
+import type { AidbRuntime } from "../AidbRuntime.js";
+
+const gcSchema = z.object({ dry_run: z.boolean().default(false) }).strict();
+
+/** POST /gc {dry_run}: deletes never-accessed documents older than gcAfterDays without positive feedback. */
+export async function gcRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
+  app.post("/gc", { schema: { body: gcSchema.optional() } }, async (request) => {
+    const { dry_run } = gcSchema.parse(request.body ?? {});
+    const ids = await runtime.documents.collectGarbage({ olderThanDays: runtime.config.gcAfterDays, dryRun: dry_run });
+    runtime.logger.info({ event: "gc", dry_run, count: ids.length }, dry_run ? "gc dry run" : "gc deleted documents");
+    return { dry_run, count: ids.length, ids };
+  });
+}
