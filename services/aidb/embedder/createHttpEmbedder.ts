@@ -8,7 +8,6 @@ const statusSchema = z.object({
       .object({ path: z.string(), sha256: z.string().optional(), dimensions: z.number().int().positive().optional(), loaded: z.boolean() })
       .nullable(),
   }),
-  context_size: z.number().int().positive().optional(),
 });
 
 const embeddingsSchema = z.object({
@@ -62,7 +61,6 @@ export async function createHttpEmbedder(opts: {
 
   const deadline = Date.now() + (opts.startupTimeoutMs ?? 60_000);
   let embedInfo: { path: string; sha256?: string; dimensions?: number } | undefined;
-  let contextSize: number | undefined;
   let lastError = "";
   for (;;) {
     try {
@@ -74,7 +72,6 @@ export async function createHttpEmbedder(opts: {
       }
       if (parsed.data.models.embed.loaded) {
         embedInfo = parsed.data.models.embed;
-        contextSize = parsed.data.context_size;
         break;
       }
       lastError = "embedding model still loading";
@@ -86,7 +83,8 @@ export async function createHttpEmbedder(opts: {
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  const post = async (texts: string[]): Promise<number[][]> => {
+  /** One request; undefined when the server's limit is lower than the batch (batchSize shrinks, the caller retries). */
+  const post = async (texts: string[]): Promise<number[][] | undefined> => {
     const r = await fetchJson("/v1/embeddings", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -96,7 +94,7 @@ export async function createHttpEmbedder(opts: {
       const limit = Number((r.body as { limit?: number }).limit);
       if (Number.isInteger(limit) && limit > 0 && limit < texts.length) {
         batchSize = limit;
-        return embedBatched(texts);
+        return undefined;
       }
     }
     if (r.status !== 200) {
@@ -113,18 +111,26 @@ export async function createHttpEmbedder(opts: {
   };
   const embedBatched = async (texts: string[]): Promise<number[][]> => {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += batchSize) out.push(...(await post(texts.slice(i, i + batchSize))));
+    for (let i = 0; i < texts.length; ) {
+      const n = batchSize;
+      const vectors = await post(texts.slice(i, i + n));
+      if (!vectors) continue;
+      out.push(...vectors);
+      i += n;
+    }
     return out;
   };
 
   // Dimensions and sha256 come from /status; older services without them
   // are probed with one embedding.
-  const dimensions = embedInfo.dimensions ?? (await post(["dimension probe"]))[0].length;
+  const dimensions = embedInfo.dimensions ?? (await embedBatched(["dimension probe"]))[0].length;
   const name = embedInfo.path.split("/").pop() ?? embedInfo.path;
   return {
     kind: "http",
     fingerprint: { name, sha256: embedInfo.sha256 ?? "0".repeat(64), dimensions },
-    maxInputTokens: opts.maxInputTokens ?? contextSize ?? 512,
+    // The inference service does not publish the embedding context size;
+    // 512 tokens fits every common embedding model.
+    maxInputTokens: opts.maxInputTokens ?? 512,
     countTokens: (text) => Math.ceil(text.length / charsPerTokenEstimate),
     embed: embedBatched,
     check: async () => {
