@@ -2,6 +2,7 @@
 // sections of docs/benchmarks.md (other sections are kept).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { runAidbBench } from "./aidbBench.js";
 import { runInferenceBench, type BenchResult } from "./inferenceBench.js";
 
 interface Suite {
@@ -30,6 +31,17 @@ const suites: Record<string, Suite> = {
       "- *Embeddings, batching on vs off.* node-llama-cpp 3.22 returns the pooled embedding of sequence 0 only (`llama_get_embeddings_seq(ctx, 0)` in its addon), so texts cannot share one llama.cpp batch; a batch is spread over `embedContexts` contexts with one thread each instead. On 2 busy cores that parallelism is worth little. True batched embedding needs per-sequence pooled outputs from the binding.",
     ].join("\n"),
     run: runInferenceBench,
+  },
+  aidb: {
+    title: "Knowledge store (aidb)",
+    method: [
+      "PGlite in-process with pgvector; 384-dimensional vectors in 50 Gaussian clusters, 10 chunks per document, each chunk 40 words from a per-cluster vocabulary.",
+      "Search latency runs the service's own search code (candidates, fusion, decay and bonus, access update) with the query vector precomputed, hybrid and vector-only alternating query by query; the embedding of the query is the same cost in both modes and is left out.",
+      "recall@10 compares the HNSW index (the service's `efSearch`) with an exact scan (index scans disabled) for the same queries.",
+      "Ingestion runs the whole pipeline (sanitise, redact, score, chunk, embed in-process with the tiny synthetic model, one transaction per document).",
+      "Embedding cache: one text per call; a miss is lookup + embedding + store, a hit is the lookup. In-process LRU unless BENCH_REDIS_URL names a Redis.",
+    ].join("\n- "),
+    run: runAidbBench,
   },
 };
 
