@@ -70,15 +70,37 @@ export function createSearchRepository(db: Db) {
 
     /** Best keyword matches (websearch syntax, English stemming), with their vector distance when a vector is given. */
     async keywordCandidates(q: string, vector: number[] | null, filter: SearchFilter, k: number): Promise<Candidate[]> {
-      const r = await db.query<{ chunk_id: string; distance: number | null; rank: number }>(
-        `SELECT c.id::text AS chunk_id, ts_rank(c.tsv, query) AS rank,
-                CASE WHEN $2::real[] IS NULL THEN NULL ELSE c.embedding <=> $2::real[]::vector END AS distance
-         FROM chunks c JOIN documents d ON d.id = c.document_id, websearch_to_tsquery('english', $1::text) query
-         WHERE c.tsv @@ query AND ${filterSql(3)}
-         ORDER BY rank DESC, c.id
-         LIMIT $6`,
-        [q, vector, ...filterParams(filter), k],
-      );
+      const params = [q, vector, ...filterParams(filter), k];
+      type Row = { chunk_id: string; distance: number | null; rank: number; fetched?: number };
+      // Ranked from the GIN matches alone, over-fetched twice, then filtered
+      // by their documents; the vector distance only for those few.
+      const ranked = `WITH kw AS MATERIALIZED (
+           SELECT c.id, c.document_id, ts_rank(c.tsv, query) AS rank
+           FROM chunks c, websearch_to_tsquery('english', $1::text) query
+           WHERE c.tsv @@ query
+           ORDER BY rank DESC, c.id LIMIT $6 * 2)
+         SELECT kw.id::text AS chunk_id, kw.rank,
+                CASE WHEN $2::real[] IS NULL THEN NULL
+                     ELSE (SELECT e.embedding <=> $2::real[]::vector FROM chunks e WHERE e.id = kw.id) END AS distance,
+                (SELECT count(*)::int FROM kw) AS fetched
+         FROM kw JOIN documents d ON d.id = kw.document_id
+         WHERE ${filterSql(3)}
+         ORDER BY kw.rank DESC, kw.id LIMIT $6`;
+      let r = await db.query<Row>(ranked, params);
+      if (r.rows.length < k && (r.rows.length === 0 || Number(r.rows[0].fetched) >= 2 * k)) {
+        // The filter removed many of the best matches: rank every filtered
+        // match. (Fewer rows than asked with an unsaturated CTE means all
+        // matches are already here.)
+        r = await db.query<Row>(
+          `SELECT c.id::text AS chunk_id, ts_rank(c.tsv, query) AS rank,
+                  CASE WHEN $2::real[] IS NULL THEN NULL ELSE c.embedding <=> $2::real[]::vector END AS distance
+           FROM chunks c JOIN documents d ON d.id = c.document_id, websearch_to_tsquery('english', $1::text) query
+           WHERE c.tsv @@ query AND ${filterSql(3)}
+           ORDER BY rank DESC, c.id
+           LIMIT $6`,
+          params,
+        );
+      }
       return r.rows.map((x) => ({ chunk_id: x.chunk_id, distance: x.distance === null ? null : Number(x.distance), rank: Number(x.rank) }));
     },
 
