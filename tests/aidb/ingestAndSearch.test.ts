@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latestVersion } from "../../services/aidb/db/migrations.js";
 import { fakeSecrets } from "./helpers/fakeSecrets.js";
 import { send, startAidbApp, type RunningAidb } from "./helpers/startAidbApp.js";
 import { openTestPglite, type TestDb } from "./helpers/testDb.js";
@@ -285,7 +286,7 @@ describe("documents, gc, status", () => {
 
   it("reports status, readiness and metrics", async () => {
     const status = await send(`${u}/status`, "GET");
-    expect(status.body).toMatchObject({ driver: "pglite", schema_version: 2, embedding_dimensions: 64, embedding_cache: { backend: "memory" } });
+    expect(status.body).toMatchObject({ driver: "pglite", schema_version: latestVersion, embedding_dimensions: 64, embedding_cache: { backend: "memory" } });
     expect(status.body.embedding_model).toMatchObject({ dimensions: 64, kind: "local" });
     expect(status.body.embedding_model.sha256).toMatch(/^[0-9a-f]{64}$/);
     const ready = await send(`${u}/ready`, "GET");

@@ -71,6 +71,17 @@ export const migrations: Migration[] = [
       CREATE INDEX documents_ingested_idx ON documents (ingested_at);
     `,
   },
+  {
+    version: 3,
+    name: "keyword index without a pending list",
+    // GIN's fast-update pending list is scanned linearly by every query until
+    // vacuum merges it: after a bulk ingest, keyword search took ~9 ms at 10k
+    // chunks in the pending list. Insert into the index directly instead.
+    sql: () => `
+      ALTER INDEX chunks_tsv_idx SET (fastupdate = off);
+      SELECT gin_clean_pending_list('chunks_tsv_idx'::regclass)
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;
