@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the stack on this machine with embedded defaults: installs the npm
 # dependencies if needed, builds, makes small synthetic models when no real
-# ones are configured, and serves the inference API on its port from
-# lib/ports.json. Real GGUF files: set AI_INFERENCE_CHAT_MODEL (and
+# ones are configured, then runs the inference service and aidb (PGlite in the
+# data directory, embeddings from the inference service) on their ports from
+# lib/ports.json. Ctrl-C stops both. Real GGUF files: set AI_INFERENCE_CHAT_MODEL (and
 # AI_INFERENCE_EMBED_MODEL / AI_INFERENCE_RERANK_MODEL) before starting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +35,27 @@ if [[ -z ${AI_INFERENCE_CHAT_MODEL:-} ]]; then
   fi
   echo "start: no model configured, serving synthetic models with random weights from $models" >&2
 fi
-exec node dist/aq.js serve inference "$@"
+port() { node -e 'console.log(require("./lib/ports.json")[process.argv[1]])' "$1"; }
+inference_port=${AI_INFERENCE_PORT:-$(port inferenceChat)}
+aidb_port=${AI_AIDB_PORT:-$(port aidb)}
+
+pids=()
+stop() {
+  trap - INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait
+}
+trap stop INT TERM
+
+node dist/aq.js serve inference --port "$inference_port" "$@" &
+pids+=($!)
+for _ in $(seq 1 300); do
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$inference_port/ready" && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "start: the inference service exited" >&2; exit 1; }
+  sleep 0.2
+done
+node dist/aq.js serve aidb --data-dir "$data/aidb" --embed-url "http://127.0.0.1:$inference_port" --port "$aidb_port" &
+pids+=($!)
+echo "start: inference on http://127.0.0.1:$inference_port, aidb on http://127.0.0.1:$aidb_port (Ctrl-C stops both)" >&2
+wait -n || true
+stop
