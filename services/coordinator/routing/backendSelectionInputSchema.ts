@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/** What the coordinator knows when it picks a backend for one query. */
+export const backendSelectionInputSchema = z
+  .object({
+    forceLocal: z.boolean().optional(),
+    forceRemote: z.boolean().optional(),
+    local: z.object({
+      /** The last /health + /status probe answered (cached briefly). */
+      healthy: z.boolean(),
+      /** The local model is still loading. */
+      loading: z.boolean(),
+      queueDepth: z.number().int().min(0),
+      queueLimit: z.number().int().min(0),
+      /** From config: the local model can follow a JSON schema / grammar. */
+      structuredOutput: z.boolean(),
+    }),
+    remote: z.object({
+      configured: z.boolean(),
+      /** Only "open" makes the remote unavailable; "half_open" lets a trial through. */
+      circuit: z.enum(["closed", "open", "half_open"]),
+    }),
+    /** The request's response_format asks for json_object / json_schema. */
+    structuredOutputRequested: z.boolean(),
+    localConfidenceScore: z.number().min(0).max(1),
+    threshold: z.number().min(0).max(1),
+  })
+  .refine((v) => !(v.forceLocal && v.forceRemote), {
+    message: "force_local and force_remote cannot both be set",
+    path: ["forceRemote"],
+  });
+
+export type BackendSelectionInput = z.infer<typeof backendSelectionInputSchema>;
