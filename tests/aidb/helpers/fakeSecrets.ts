@@ -1,6 +1,6 @@
 // Fake secrets of every kind aidb redacts, made up here and assembled from
 // pieces at run time so that secret scanners do not flag this file.
-function rnd(n: number, seed: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
+export function rnd(n: number, seed: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
   let x = seed * 2654435761 + 777;
   let out = "";
   for (let i = 0; i < n; i++) {
@@ -9,8 +9,8 @@ function rnd(n: number, seed: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcd
   }
   return out;
 }
-const j = (...parts: string[]) => parts.join("");
-const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+export const j = (...parts: string[]) => parts.join("");
+export const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 
 /** [kind, the secret's own text, a line that carries it]. */
 export const fakeSecrets: Array<[string, string, string]> = (() => {

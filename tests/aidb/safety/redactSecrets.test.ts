@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "../../../services/aidb/safety/redactSecrets.js";
+import { b64url, j, rnd } from "../helpers/fakeSecrets.js";
 import { benignCorpus } from "./benignCorpus.js";
 
-/**
- * Fake secrets, made up here. They are assembled from pieces at run time so
- * that secret scanners do not flag this file.
- */
-function rnd(n: number, seed: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
-  let x = seed * 2654435761 + 12345;
-  let out = "";
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out += alphabet[x % alphabet.length];
-  }
-  return out;
-}
-const j = (...parts: string[]) => parts.join("");
-const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+// Fake secrets, made up here and assembled from pieces at run time so that
+// secret scanners do not flag this file.
 
 const fake = {
   openai: j("sk-", "proj-", rnd(48, 1)),
