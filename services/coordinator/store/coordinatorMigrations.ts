@@ -41,7 +41,7 @@ export const coordinatorMigrations: CoordinatorMigration[] = [
         document_ids text[] NOT NULL DEFAULT '{}'::text[],
         sources jsonb NOT NULL DEFAULT '[]'::jsonb,
         response_chars integer NOT NULL DEFAULT 0,
-        status text NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'error')),
+        status text NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'error', 'aborted')),
         error text
       )`,
       `CREATE INDEX interactions_created_at_idx ON interactions (created_at)`,

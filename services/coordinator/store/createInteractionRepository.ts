@@ -3,7 +3,7 @@ import { redactSecrets } from "../../aidb/safety/redactSecrets.js";
 import { redactDeep } from "../telemetry/redactDeep.js";
 import { maxFeedbackNoteChars } from "./coordinatorMigrations.js";
 import { hashQueryText } from "./hashQueryText.js";
-import type { GapSummary, InteractionRecord, StoredFeedback, StoredInteraction } from "./interactionStoreTypes.js";
+import type { GapSummary, InteractionRecord, InteractionStatus, StoredFeedback, StoredInteraction } from "./interactionStoreTypes.js";
 
 /** The canonical textual form of a uuid; anything else is "unknown", never a SQL error. */
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,7 +36,7 @@ interface InteractionRow {
   document_ids: string[];
   sources: Array<Record<string, unknown>>;
   response_chars: number;
-  status: "ok" | "error";
+  status: InteractionStatus;
   error: string | null;
 }
 
@@ -48,16 +48,22 @@ interface InteractionRow {
  */
 export function createInteractionRepository(db: Db) {
   return {
-    /** Stores one interaction; returns its id (a uuid). */
+    /**
+     * Stores one interaction; returns its id (`i.id` when given, else a new
+     * uuid). A malformed `i.id` throws RangeError; an id already stored
+     * throws the database's unique violation.
+     */
     async record(i: InteractionRecord): Promise<string> {
+      if (i.id !== undefined && !isUuid(i.id)) throw new RangeError(`interaction id must be a uuid, got ${JSON.stringify(i.id)}`);
       const status = i.status ?? (i.error ? "error" : "ok");
       const r = await db.query<{ id: string }>(
-        `INSERT INTO interactions (project, query_text, query_hash, backend, reason, fallback_reason, routing_override,
+        `INSERT INTO interactions (id, project, query_text, query_hash, backend, reason, fallback_reason, routing_override,
            local_confidence_score, threshold, best_score, cache_hit, variant, timings, document_ids, sources,
            response_chars, status, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::text[], $15::jsonb, $16, $17, $18)
+         VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::text[], $16::jsonb, $17, $18, $19)
          RETURNING id`,
         [
+          i.id ?? null,
           i.project ?? null,
           redact(i.queryText),
           hashQueryText(i.queryText),
@@ -71,7 +77,7 @@ export function createInteractionRepository(db: Db) {
           i.cacheHit ?? false,
           i.variant ?? null,
           json(i.timings ?? {}),
-          i.documentIds ?? [],
+          [...(i.documentIds ?? [])],
           json(redactDeep(i.sources ?? [])),
           Math.max(0, Math.trunc(i.responseChars ?? 0)),
           status,

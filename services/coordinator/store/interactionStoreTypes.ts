@@ -1,5 +1,12 @@
+export type InteractionStatus = "ok" | "error" | "aborted";
+
 /** One answered (or failed) query, as the coordinator hands it to the store. */
 export interface InteractionRecord {
+  /**
+   * The id to store it under (a uuid the coordinator made, so it can answer
+   * with the id before the row is written); generated when absent.
+   */
+  id?: string;
   /** The project searched; null or absent for all projects. */
   project?: string | null;
   /** The query as received; secrets are redacted before it is stored. */
@@ -17,16 +24,19 @@ export interface InteractionRecord {
   cacheHit?: boolean;
   /** An A/B variant name, when one applies. */
   variant?: string | null;
-  /** Stage durations in milliseconds, e.g. { retrieve_ms: 12, generate_ms: 840, total_ms: 870 }. */
-  timings?: Record<string, number>;
+  /**
+   * Stage durations in milliseconds, e.g. { retrieve_ms: 12, generate_ms: 840, total_ms: 870 }
+   * (typed `object` so an interface such as the pipeline's Timings fits), stored as jsonb.
+   */
+  timings?: object;
   /** The aidb document ids whose passages went into the prompt. */
-  documentIds?: string[];
+  documentIds?: readonly string[];
   /** What the answer cites (titles, sources, scores); strings in it are redacted. */
-  sources?: Array<Record<string, unknown>>;
+  sources?: readonly object[];
   /** Length of the answer in characters. */
   responseChars?: number;
-  /** "ok" unless the query failed; defaults to "error" when `error` is given. */
-  status?: "ok" | "error";
+  /** "ok" unless the query failed or the client went away; defaults to "error" when `error` is given. */
+  status?: InteractionStatus;
   /** The failure's message (redacted). */
   error?: string | null;
 }
@@ -60,7 +70,7 @@ export interface StoredInteraction {
   document_ids: string[];
   sources: Array<Record<string, unknown>>;
   response_chars: number;
-  status: "ok" | "error";
+  status: InteractionStatus;
   error: string | null;
   feedback: StoredFeedback[];
 }

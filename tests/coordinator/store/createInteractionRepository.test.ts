@@ -93,6 +93,30 @@ describe.each(drivers)("interaction repository on the %s driver", (_name, open) 
       expect(failed).toMatchObject({ status: "error", error: "upstream timed out", best_score: null });
     });
 
+    it("stores under a caller-chosen id, refusing a malformed or repeated one; keeps an aborted status", async () => {
+      const id = "3f0c2a4e-9b1d-4c6e-8a2f-5d7e9b1c3a40";
+      expect(await repo.record({ ...base, id, status: "aborted" })).toBe(id);
+      expect(await repo.get(id)).toMatchObject({ id, status: "aborted", error: null });
+      await expect(repo.record({ ...base, id })).rejects.toThrow();
+      // Test harness only: pglite-socket drops the connection after a failed
+      // statement, and the pooled client's next query fails with "Connection
+      // terminated unexpectedly"; this spends that failure (real PostgreSQL
+      // keeps the connection).
+      if (db.driver === "pg") await db.query("SELECT 1").catch(() => {});
+      await expect(repo.record({ ...base, id: "not-a-uuid" })).rejects.toThrow(RangeError);
+    });
+
+    it("accepts an interface-typed timings object and readonly arrays", async () => {
+      interface StageTimings {
+        retrieve_ms: number;
+        total_ms: number;
+      }
+      const timings: StageTimings = { retrieve_ms: 1, total_ms: 2 };
+      const documentIds: readonly string[] = Object.freeze(["d9"]);
+      const got = await repo.get(await repo.record({ ...base, timings, documentIds }));
+      expect(got).toMatchObject({ timings: { retrieve_ms: 1, total_ms: 2 }, document_ids: ["d9"] });
+    });
+
     it.each(fakeSecrets)("redacts a %s in the query, the sources and the error before storing", async (kind, secret, line) => {
       const id = await repo.record({
         ...base,
