@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { StampPublisher } from "./cacheStamps/createStampPublisher.js";
 import type { EmbeddingCache } from "./embeddingCache/EmbeddingCache.js";
 import type { AidbConfig } from "./aidbConfigSchema.js";
 import type { AidbMetrics } from "./createAidbMetrics.js";
@@ -17,6 +18,8 @@ export interface AidbRuntime {
   /** The embedder behind the embedding cache. */
   embedder: Embedder;
   cache: EmbeddingCache;
+  /** Bumps the semantic-cache version stamps in Redis (a no-op without redisUrl). */
+  stamps: StampPublisher;
   documents: DocumentRepository;
   search: SearchRepository;
   weights: WeightsRepository;

@@ -3,6 +3,7 @@ import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
 import type { AidbConfig } from "./aidbConfigSchema.js";
 import type { AidbRuntime } from "./AidbRuntime.js";
+import { createStampPublisher, type StampPublisher } from "./cacheStamps/createStampPublisher.js";
 import { createAidbMetrics } from "./createAidbMetrics.js";
 import type { Db } from "./db/Db.js";
 import { migrate } from "./db/migrate.js";
@@ -54,6 +55,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
   const kernelMetrics = createMetrics("aidb");
   const inner = opts.embedder ?? (await createEmbedder(config));
   let db: Db | undefined;
+  let stamps: StampPublisher | undefined;
   try {
     db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, efSearch: config.efSearch }));
     const migrated = await migrate(db, { dimensions: inner.fingerprint.dimensions });
@@ -78,6 +80,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       logger,
       registry: kernelMetrics.registry,
     });
+    stamps = await createStampPublisher({ redisUrl: config.redisUrl, logger });
     const metrics = createAidbMetrics(kernelMetrics.registry);
     const runtime: AidbRuntime = {
       config,
@@ -86,6 +89,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       db,
       embedder: withEmbeddingCache(inner, cache),
       cache,
+      stamps,
       documents: createDocumentRepository(db),
       search: createSearchRepository(db),
       weights: createWeightsRepository(db),
@@ -136,11 +140,13 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     const ownedDb = opts.db ? undefined : db;
     app.addHook("onClose", async () => {
       await cache.close();
+      await stamps!.close();
       if (!opts.embedder) await inner.close();
       await ownedDb?.close();
     });
     return { app, runtime };
   } catch (err) {
+    await stamps?.close().catch(() => {});
     if (!opts.db) await db?.close().catch(() => {});
     if (!opts.embedder) await inner.close().catch(() => {});
     throw err;

@@ -21,7 +21,29 @@ const chunkInsertBatch = 200;
 
 /** Documents, their chunks and feedback. A factory over a Db: plain functions, no state. */
 export function createDocumentRepository(db: Db) {
+  /** Deletes a document like `delete`; returns its project, or undefined when there was none. */
+  async function deleteReturningProject(id: string): Promise<string | undefined> {
+    const r = await db.query<{ project: string }>("DELETE FROM documents WHERE id = $1::uuid RETURNING project", [id]);
+    return r.rows[0]?.project;
+  }
+
+  /** `collectGarbage`, with the project of each document (sorted by id). */
+  async function collectGarbageWithProjects(opts: { olderThanDays: number; dryRun: boolean }): Promise<{ id: string; project: string }[]> {
+    const candidates = `SELECT d.id, d.project FROM documents d
+      WHERE d.last_accessed_at = d.ingested_at
+        AND d.ingested_at < now() - make_interval(days => $1)
+        AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.document_id = d.id AND f.rating > 0)`;
+    const sql = opts.dryRun
+      ? `SELECT c.id::text AS id, c.project FROM (${candidates}) c`
+      : `DELETE FROM documents WHERE id IN (SELECT c.id FROM (${candidates}) c) RETURNING id::text AS id, project`;
+    const r = await db.query<{ id: string; project: string }>(sql, [opts.olderThanDays]);
+    return r.rows.map((x) => ({ id: x.id, project: x.project })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   return {
+    deleteReturningProject,
+    collectGarbageWithProjects,
+
     async findIdByHash(project: string, contentHash: string): Promise<string | undefined> {
       const r = await db.query<{ id: string }>("SELECT id::text AS id FROM documents WHERE project = $1 AND content_hash = $2", [project, contentHash]);
       return r.rows[0]?.id;
@@ -94,8 +116,7 @@ export function createDocumentRepository(db: Db) {
 
     /** Deletes a document; its chunks and feedback go with it. */
     async delete(id: string): Promise<boolean> {
-      const r = await db.query("DELETE FROM documents WHERE id = $1::uuid RETURNING id", [id]);
-      return r.rows.length > 0;
+      return (await deleteReturningProject(id)) !== undefined;
     },
 
     async addFeedback(id: string, rating: number): Promise<boolean> {
@@ -117,15 +138,7 @@ export function createDocumentRepository(db: Db) {
      * than `olderThanDays` ago, and no positive feedback. A dry run only lists.
      */
     async collectGarbage(opts: { olderThanDays: number; dryRun: boolean }): Promise<string[]> {
-      const candidates = `SELECT d.id FROM documents d
-        WHERE d.last_accessed_at = d.ingested_at
-          AND d.ingested_at < now() - make_interval(days => $1)
-          AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.document_id = d.id AND f.rating > 0)`;
-      const sql = opts.dryRun
-        ? `SELECT c.id::text AS id FROM (${candidates}) c`
-        : `DELETE FROM documents WHERE id IN (${candidates}) RETURNING id::text AS id`;
-      const r = await db.query<{ id: string }>(sql, [opts.olderThanDays]);
-      return r.rows.map((x) => x.id).sort();
+      return (await collectGarbageWithProjects(opts)).map((d) => d.id);
     },
 
     async counts(): Promise<{ documents: number; chunks: number; quarantined: number; projects: number }> {

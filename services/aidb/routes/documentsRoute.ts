@@ -53,6 +53,10 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
       },
       docs,
     );
+    // A stored document changes what its project's searches return: bump the
+    // semantic-cache stamps before answering (never fails the request).
+    const changed = new Set(results.filter((r) => r.status === "stored").map((r) => docs[r.index]!.project));
+    await runtime.stamps.bumpProjects([...changed]);
     const count = (s: string) => results.filter((r) => r.status === s).length;
     return { stored: count("stored"), duplicates: count("duplicate"), failed: count("failed"), results };
   });
@@ -84,7 +88,9 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
 
   app.delete("/documents/:id", { schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
-    if (!(await runtime.documents.delete(id))) throw new HttpError(404, "not_found", `no document ${id}`);
+    const project = await runtime.documents.deleteReturningProject(id);
+    if (project === undefined) throw new HttpError(404, "not_found", `no document ${id}`);
+    await runtime.stamps.bumpProjects([project]);
     return { deleted: true, id };
   });
 

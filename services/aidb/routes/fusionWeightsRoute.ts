@@ -16,6 +16,7 @@ export async function fusionWeightsRoute(app: KernelApp, { runtime }: { runtime:
   app.put("/rag/fusion/weights", { schema: { body: weightsSchema } }, async (request) => {
     const weights = await runtime.weights.set(request.body as z.infer<typeof weightsSchema>);
     runtime.logger.info({ event: "fusion_weights_changed", ...weights }, "fusion weights changed");
+    await runtime.stamps.bumpFusion();
     return weights;
   });
 }

@@ -8,7 +8,9 @@ const gcSchema = z.object({ dry_run: z.boolean().default(false) }).strict();
 export async function gcRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
   app.post("/gc", { schema: { body: gcSchema.optional() } }, async (request) => {
     const { dry_run } = gcSchema.parse(request.body ?? {});
-    const ids = await runtime.documents.collectGarbage({ olderThanDays: runtime.config.gcAfterDays, dryRun: dry_run });
+    const collected = await runtime.documents.collectGarbageWithProjects({ olderThanDays: runtime.config.gcAfterDays, dryRun: dry_run });
+    const ids = collected.map((d) => d.id);
+    if (!dry_run) await runtime.stamps.bumpProjects(collected.map((d) => d.project));
     runtime.logger.info({ event: "gc", dry_run, count: ids.length }, dry_run ? "gc dry run" : "gc deleted documents");
     return { dry_run, count: ids.length, ids };
   });
