@@ -41,6 +41,31 @@ const aidbFlags = z.object({
   logLevel: z.string().optional(),
 });
 
+const coordinatorFlags = z.object({
+  config: z.string().optional(),
+  stateDir: z.string().optional(),
+  dataDir: z.string().optional(),
+  databaseUrl: z.string().optional(),
+  inferenceUrl: z.string().optional(),
+  embedUrl: z.string().optional(),
+  rerankUrl: z.string().optional(),
+  aidbUrl: z.string().optional(),
+  redisUrl: z.string().optional(),
+  remoteUrl: z.string().optional(),
+  remoteKeyFile: z.string().optional(),
+  remoteModel: z.string().optional(),
+  port: z.string().optional(),
+  host: z.string().optional(),
+  maxTokens: z.string().optional(),
+  maxQueryChars: z.string().optional(),
+  contextTokenBudget: z.string().optional(),
+  retrievalLimit: z.string().optional(),
+  gapScoreThreshold: z.string().optional(),
+  queryRewrite: z.string().optional(),
+  abVariantBFraction: z.string().optional(),
+  logLevel: z.string().optional(),
+});
+
 const services: Record<string, Command> = {
   inference: async (argv) => {
     const { flags } = parseFlags(argv, inferenceFlags);
@@ -54,6 +79,17 @@ const services: Record<string, Command> = {
     // `--embed-url` is the config key `embeddingsUrl` (the name NixOS renders).
     const { startAidb } = await import("../../aidb/startAidb.js");
     await startAidb({ file: config, overrides: { ...rest, embeddingsUrl: embedUrl } });
+    return new Promise<number>(() => {});
+  },
+  coordinator: async (argv) => {
+    const { flags } = parseFlags(argv, coordinatorFlags);
+    const { config, dataDir, embedUrl, remoteUrl, remoteKeyFile, ...rest } = flags;
+    // Flag names follow `aq up`; config keys follow the NixOS settings.
+    const { startCoordinator } = await import("../../coordinator/startCoordinator.js");
+    await startCoordinator({
+      file: config,
+      overrides: { ...rest, stateDir: rest.stateDir ?? dataDir, embeddingsUrl: embedUrl, remoteLlmUrl: remoteUrl, remoteLlmKeyFile: remoteKeyFile },
+    });
     return new Promise<number>(() => {});
   },
 };

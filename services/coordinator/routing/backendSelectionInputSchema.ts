@@ -5,6 +5,10 @@ export const backendSelectionInputSchema = z
   .object({
     forceLocal: z.boolean().optional(),
     forceRemote: z.boolean().optional(),
+    /** The request asked for the local model when it can serve (prefer_local). */
+    preferLocal: z.boolean().optional(),
+    /** No retrieval ran (the front door with retrieval off): there is no context to judge. */
+    retrievalDisabled: z.boolean().optional(),
     local: z.object({
       /** The last /health + /status probe answered (cached briefly). */
       healthy: z.boolean(),

@@ -15,6 +15,8 @@ export interface HealthProbeResult {
   loading: boolean;
   queueDepth?: number;
   queueLimit?: number;
+  /** Tokens of the chat context (per sequence), from /status. */
+  contextSize?: number;
   /** Why the probe counts as unhealthy. */
   error?: string;
   latencyMs: number;
@@ -30,6 +32,7 @@ const statusSchema = z.object({
   healthy: z.boolean().optional(),
   queue_depth: z.number().int().min(0).optional(),
   queue_limit: z.number().int().min(0).optional(),
+  context_size: z.number().int().min(0).nullish(),
   error: z.string().nullish(),
 });
 
@@ -66,6 +69,7 @@ export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
         loading,
         ...(s.queue_depth !== undefined && { queueDepth: s.queue_depth }),
         ...(s.queue_limit !== undefined && { queueLimit: s.queue_limit }),
+        ...(typeof s.context_size === "number" && { contextSize: s.context_size }),
         ...(!healthy && { error: s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
         latencyMs: latencyMs(),
       };

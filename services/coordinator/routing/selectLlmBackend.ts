@@ -18,7 +18,8 @@ export interface BackendDecision {
  * 2. local unhealthy → remote (fallback_reason local_unhealthy);
  * 3. local loading → queue locally, or remote when the queue is full;
  * 4. structured output the local model cannot do → remote (routing_override);
- * 5. context quality ≥ threshold → local, below → remote.
+ * 5. prefer_local, or no retrieval to judge (front door with retrieval off) → local;
+ * 6. context quality ≥ threshold → local, below → remote.
  * Whenever rules 2–5 want the remote but none is configured or its circuit is
  * open, the query stays local and the reason says why; the fallback_reason /
  * routing_override that was not honoured is then left out.
@@ -54,6 +55,8 @@ export function selectLlmBackend(input: BackendSelectionInput): BackendDecision 
   if (input.structuredOutputRequested && !input.local.structuredOutput) {
     return remote("structured_output_required", { routing_override: "structured_output_required" });
   }
+  if (input.preferLocal) return local("prefer_local");
+  if (input.retrievalDisabled) return local("retrieval_disabled");
   if (input.localConfidenceScore >= input.threshold) return local("context_quality_ok");
   return remote(`context_quality_below_threshold_${input.threshold.toFixed(3)}`);
 }

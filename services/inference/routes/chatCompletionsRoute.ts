@@ -6,7 +6,7 @@ import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../chat
 import { completeChat, type ChatResult } from "../completeChat.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 import { RequestAbortedError } from "../RequestAbortedError.js";
-import { abortOnDisconnect } from "./abortOnDisconnect.js";
+import { abortOnDisconnect } from "../../shared/http/abortOnDisconnect.js";
 
 /** POST /v1/chat/completions, OpenAI-compatible, JSON or SSE. */
 export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {

@@ -1,0 +1,49 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Db } from "../aidb/db/Db.js";
+import type { SemanticCache } from "./cache/SemanticCache.js";
+import type { AidbClient } from "./clients/createAidbClient.js";
+import type { ChatBackend } from "./clients/createChatBackend.js";
+import type { QueryEmbedder } from "./clients/createQueryEmbedder.js";
+import type { Reranker } from "./clients/createReranker.js";
+import type { CoordinatorConfig } from "./coordinatorConfigSchema.js";
+import type { CoordinatorMetrics } from "./createCoordinatorMetrics.js";
+import type { QueryExpansionMap } from "./pipeline/queryExpansionSchema.js";
+import type { CircuitBreaker } from "./routing/CircuitBreaker.js";
+import type { HealthProbe } from "./routing/createHealthProbe.js";
+import type { RoutingMetrics } from "./routing/createRoutingMetrics.js";
+import type { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
+import type { createInteractionRepository } from "./store/createInteractionRepository.js";
+import type { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
+
+export type InteractionRepository = ReturnType<typeof createInteractionRepository>;
+export type TelemetryLog = ReturnType<typeof createTelemetryLog>;
+
+/** Everything a coordinator request handler needs, built once by `buildApp`. */
+export interface CoordinatorRuntime {
+  config: CoordinatorConfig;
+  logger: Logger;
+  registry: Registry;
+  metrics: CoordinatorMetrics;
+  routingMetrics: RoutingMetrics;
+  routingConfig: RoutingConfigStore;
+  /** The remote's breaker; rebuilt when routing-config.json changes its settings. */
+  circuit(): CircuitBreaker;
+  localProbe: HealthProbe;
+  local: ChatBackend;
+  remote?: ChatBackend;
+  /** Whether the last remote call succeeded (undefined before any). */
+  remoteLastOk?: boolean;
+  aidb: AidbClient;
+  reranker?: Reranker;
+  embedder: QueryEmbedder;
+  cache: SemanticCache;
+  db: Db;
+  interactions: InteractionRepository;
+  telemetry: TelemetryLog;
+  expansion: QueryExpansionMap;
+  /** Interactions being written, by id: feedback waits for its row. */
+  pendingRecords: Map<string, Promise<unknown>>;
+  /** The last failure of each dependency, for /status; deleted when it works again. */
+  degraded: Map<string, string>;
+}

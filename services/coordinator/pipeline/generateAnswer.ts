@@ -1,0 +1,116 @@
+import { HttpError } from "../../shared/http/HttpError.js";
+import { BackendError } from "../clients/BackendError.js";
+import type { ChatBackend, ChatCompletion, ChatStream } from "../clients/createChatBackend.js";
+import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
+import type { Prepared } from "./prepareQuery.js";
+
+export type FallbackReason = "remote_failed" | "remote_circuit_open" | "local_failed";
+
+export interface Generated<T> {
+  result: T;
+  backend: "local" | "remote";
+  /** Set when generation moved to the other backend after the selected one failed. */
+  fallback?: { reason: FallbackReason; error: string };
+}
+
+/** A remote failure that says nothing about the remote's health: our request was refused. */
+const isRequestError = (err: BackendError) => err.kind === "http" && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+
+/** Failures of the local service after which the remote may take over. */
+const localUnavailable = (err: BackendError) =>
+  err.kind === "unreachable" || err.kind === "timeout" || (err.kind === "http" && (err.status === undefined || err.status >= 500 || err.status === 429));
+
+/** Maps the final failure to the client's answer. */
+export function toHttpError(err: unknown): unknown {
+  if (!(err instanceof BackendError)) return err;
+  if (err.kind === "aborted") return err;
+  if (err.kind === "http" && err.status === 503) {
+    return new HttpError(503, err.code ?? "backend_unavailable", err.message, {}, { "retry-after": "1" });
+  }
+  if (err.kind === "http" && err.status !== undefined && err.status >= 400 && err.status < 500) {
+    return new HttpError(err.status === 401 || err.status === 403 ? 502 : err.status, err.code ?? "backend_refused", err.message);
+  }
+  if (err.kind === "timeout") return new HttpError(504, "backend_timeout", err.message);
+  return new HttpError(502, "backend_unavailable", err.message);
+}
+
+/**
+ * Runs `attempt` on the selected backend and, when that backend fails in a
+ * way the other can cover, once on the other one. Remote outcomes feed the
+ * circuit breaker; latencies feed the per-backend histogram and p95.
+ */
+async function withFallback<T>(
+  rt: CoordinatorRuntime,
+  prepared: Prepared,
+  attempt: (backend: ChatBackend) => Promise<T>,
+  signal?: AbortSignal,
+  /** Called with the result when a streamed attempt is accepted; latency is then observed by the caller. */
+  observe = true,
+): Promise<Generated<T>> {
+  const decision = prepared.decision!;
+  const circuit = rt.circuit();
+  const run = async (name: "local" | "remote"): Promise<T> => {
+    const backend = name === "local" ? rt.local : rt.remote!;
+    const t0 = performance.now();
+    try {
+      const result = await attempt(backend);
+      if (observe) rt.routingMetrics.observeLatency(name, (performance.now() - t0) / 1000);
+      if (name === "remote") {
+        circuit.recordSuccess();
+        rt.remoteLastOk = true;
+      }
+      return result;
+    } catch (err) {
+      const e = err instanceof BackendError ? err : new BackendError(name, "invalid_response", (err as Error).message);
+      if (e.kind === "aborted" || signal?.aborted) throw err;
+      rt.metrics.backendErrors.inc({ backend: name, kind: e.kind === "http" ? `http_${e.status}` : e.kind });
+      if (name === "remote" && !isRequestError(e)) {
+        circuit.recordFailure();
+        rt.remoteLastOk = false;
+        rt.metrics.remoteCircuit.set(circuit.state === "open" ? 1 : 0);
+      }
+      throw e;
+    }
+  };
+
+  if (decision.backend === "remote") {
+    if (!circuit.allowRequest()) {
+      prepared.log.warn({ event: "generation_fallback", from: "remote", to: "local", reason: "remote_circuit_open" }, "remote circuit opened since selection; using local");
+      rt.metrics.fallbacks.inc({ from: "remote", to: "local", reason: "remote_circuit_open" });
+      return { result: await run("local"), backend: "local", fallback: { reason: "remote_circuit_open", error: "circuit open" } };
+    }
+    try {
+      return { result: await run("remote"), backend: "remote" };
+    } catch (err) {
+      if (!(err instanceof BackendError) || err.kind === "aborted" || isRequestError(err)) throw err;
+      prepared.log.warn({ event: "generation_fallback", from: "remote", to: "local", reason: "remote_failed", error: err.message }, "remote failed; answering locally");
+      rt.metrics.fallbacks.inc({ from: "remote", to: "local", reason: "remote_failed" });
+      return { result: await run("local"), backend: "local", fallback: { reason: "remote_failed", error: err.message } };
+    }
+  }
+  try {
+    return { result: await run("local"), backend: "local" };
+  } catch (err) {
+    const canFallBack =
+      err instanceof BackendError && localUnavailable(err) && rt.remote !== undefined && !decision.reason.startsWith("force_local") && circuit.allowRequest();
+    if (!canFallBack) throw err;
+    prepared.log.warn({ event: "generation_fallback", from: "local", to: "remote", reason: "local_failed", error: (err as Error).message }, "local failed; answering remotely");
+    rt.metrics.fallbacks.inc({ from: "local", to: "remote", reason: "local_failed" });
+    return { result: await run("remote"), backend: "remote", fallback: { reason: "local_failed", error: (err as Error).message } };
+  }
+}
+
+/** A complete (non-streamed) answer, with fallback. */
+export function completeWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatCompletion>> {
+  return withFallback(rt, prepared, (b) => b.complete(body, signal), signal);
+}
+
+/** A streamed answer: falls back only before the first token (a refusal or an unreachable backend). */
+export function streamWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatStream>> {
+  return withFallback(rt, prepared, (b) => b.stream(body, signal), signal, false);
+}
+
+/** The raw streamed response (the front door passes SSE through), with fallback before the first byte. */
+export function rawWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<Response>> {
+  return withFallback(rt, prepared, (b) => b.raw({ ...body, stream: true }, signal), signal, false);
+}

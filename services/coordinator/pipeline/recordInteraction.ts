@@ -1,0 +1,103 @@
+import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
+import type { Prepared } from "./prepareQuery.js";
+
+export interface InteractionOutcome {
+  backend: "local" | "remote" | "cache";
+  reason: string;
+  fallbackReason?: string;
+  routingOverride?: string;
+  response: string;
+  status: "ok" | "error" | "aborted";
+  error?: string;
+  /** The answer to keep in the semantic cache (successful, uncached answers only). */
+  cacheEntry?: Record<string, unknown>;
+}
+
+/**
+ * Stage 8: records the interaction in the database, appends it to the
+ * telemetry log, records a knowledge gap when retrieval was weak, and stores
+ * the answer in the semantic cache. Runs after the answer is sent; feedback
+ * for the id waits on `pendingRecords` until the row exists. Failures are
+ * logged and never reach the client.
+ */
+export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: InteractionOutcome): void {
+  const documentIds = [...new Set(p.passages.map((x) => x.document_id))];
+  const decision = p.decision;
+  const threshold = decision?.threshold ?? rt.routingConfig.current().threshold;
+  const record = {
+    id: p.id,
+    project: p.project ?? null,
+    queryText: p.query,
+    backend: outcome.backend,
+    reason: outcome.reason,
+    fallbackReason: outcome.fallbackReason ?? null,
+    routingOverride: outcome.routingOverride ?? null,
+    localConfidenceScore: p.cache.hit ? null : p.localConfidence,
+    threshold,
+    bestScore: p.bestScore,
+    cacheHit: p.cache.hit,
+    variant: p.variant,
+    timings: p.timings,
+    documentIds,
+    sources: p.context.sources,
+    responseChars: outcome.response.length,
+    status: outcome.status,
+    error: outcome.error ?? null,
+  };
+
+  const isGap = !p.cache.hit && p.context.retrieval === "hybrid" && p.bestScore !== null && p.bestScore < rt.config.gapScoreThreshold;
+  const write = (async () => {
+    const t0 = performance.now();
+    try {
+      await rt.interactions.record(record);
+      if (isGap) {
+        await rt.interactions.recordGap({ queryText: p.query, score: p.bestScore!, collectionSearched: p.project ?? "*", interactionId: p.id });
+      }
+      rt.degraded.delete("database");
+      rt.metrics.dependencyUp.set({ dependency: "database" }, 1);
+    } catch (err) {
+      rt.metrics.dependencyUp.set({ dependency: "database" }, 0);
+      rt.degraded.set("database", (err as Error).message);
+      p.log.error({ event: "interaction_record_failed", err }, "could not record the interaction");
+    } finally {
+      rt.metrics.postgresLatency.set((performance.now() - t0) / 1000);
+    }
+  })();
+  rt.pendingRecords.set(p.id, write);
+  void write.finally(() => rt.pendingRecords.delete(p.id));
+
+  if (isGap) {
+    rt.metrics.gaps.inc();
+    p.log.info({ event: "knowledge_gap", best_score: p.bestScore, collection_searched: p.project ?? "*" }, "weak retrieval recorded as a knowledge gap");
+  }
+
+  rt.telemetry.append({
+    ts: new Date().toISOString(),
+    type: "interaction",
+    endpoint: p.endpoint,
+    interaction_id: p.id,
+    project: p.project ?? null,
+    query: p.query,
+    query_hash: p.queryHash,
+    response: outcome.response,
+    backend: outcome.backend,
+    reason: outcome.reason,
+    fallback_reason: outcome.fallbackReason ?? null,
+    routing_override: outcome.routingOverride ?? null,
+    local_confidence_score: p.cache.hit ? null : p.localConfidence,
+    threshold,
+    best_score: p.bestScore,
+    cache: p.cache,
+    variant: p.variant,
+    timings: p.timings,
+    context: { sources: p.context.sources, tokens_before: p.context.tokens_before, tokens_after: p.context.tokens_after, compressed: p.context.compressed },
+    status: outcome.status,
+    error: outcome.error ?? null,
+  });
+
+  if (outcome.cacheEntry && outcome.status === "ok" && outcome.response !== "" && p.cacheStamps) {
+    void rt.cache.store({ project: p.project, variant: p.variant, queryHash: p.queryHash, embedding: p.embedding, entry: outcome.cacheEntry, stamps: p.cacheStamps }).catch((err) => {
+      p.log.warn({ event: "semantic_cache_store_failed", err }, "could not store the answer in the semantic cache");
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { createLogger } from "../shared/logging/createLogger.js";
+import { runServer } from "../shared/http/runServer.js";
+import { buildApp } from "./app.js";
+import { loadCoordinatorConfig } from "./loadCoordinatorConfig.js";
+
+const redactUrl = (url: string | undefined) => url?.replace(/\/\/([^@/]*)@/, "//[REDACTED]@");
+
+/** Loads config (file, env, flags), builds the coordinator and serves it until SIGTERM. ConfigError/UsageError: exit 2. */
+export async function startCoordinator(opts: { file?: string; overrides?: Record<string, unknown> } = {}): Promise<void> {
+  const config = loadCoordinatorConfig(opts);
+  const logger = createLogger({ name: "coordinator", level: config.logLevel });
+  logger.info({ event: "config", config: { ...config, databaseUrl: redactUrl(config.databaseUrl), redisUrl: redactUrl(config.redisUrl) } }, "coordinator config loaded");
+  if (config.apiKeysFile) logger.warn({ event: "api_keys_not_enforced" }, "apiKeysFile is reserved; the coordinator does not check API keys yet (keep it on loopback)");
+  const { app } = await buildApp({ config, logger });
+  await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
+}
