@@ -4,9 +4,13 @@ import { processIo, type Command } from "./CommandIo.js";
 // Commands load lazily: `serve` pulls in node-llama-cpp (most of a second),
 // which `models inspect` does not need.
 const commands: Record<string, { run: Command; summary: string }> = {
+  up: {
+    run: async (argv, io) => (await import("./commands/upCommand.js")).upCommand(argv, io),
+    summary: "up [--data-dir DIR] [--chat-model FILE]   start the whole stack (inference, aidb, coordinator)",
+  },
   serve: {
     run: async (argv, io) => (await import("./commands/serveCommand.js")).serveCommand(argv, io),
-    summary: "serve inference|aidb   run a service in the foreground",
+    summary: "serve inference|aidb|coordinator   run one service in the foreground",
   },
   ingest: {
     run: async (argv, io) => (await import("./commands/ingestCommand.js")).ingestCommand(argv, io),

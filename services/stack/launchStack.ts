@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type StackServiceName = "inference" | "embeddings" | "aidb" | "coordinator";
+
+export interface StackOptions {
+  /** The aq bundle (dist/aq.js) the services run from. */
+  aqBin: string;
+  /** State of the whole stack: aidb's PGlite, the coordinator's state, logs. */
+  dataDir: string;
+  chatModel: string;
+  embedModel: string;
+  rerankModel?: string;
+  remoteUrl?: string;
+  remoteKeyFile?: string;
+  remoteModel?: string;
+  redisUrl?: string;
+  host?: string;
+  ports: { inference: number; embeddings: number; aidb: number; coordinator: number };
+  /** Extra flags per service (e.g. `--max-tokens 16` for the coordinator). */
+  extraArgs?: Partial<Record<StackServiceName, string[]>>;
+  env?: NodeJS.ProcessEnv;
+  /** How long each service may take to become ready. Default 180 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface StackService {
+  name: StackServiceName;
+  url: string;
+  logFile: string;
+  child: ChildProcess;
+  /** SIGTERM and wait (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface RunningStack {
+  services: Record<StackServiceName, StackService>;
+  urls: Record<StackServiceName, string>;
+  /** Stops the services in reverse start order. */
+  stop(): Promise<void>;
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+async function waitReady(svc: StackService, path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let died = false;
+  svc.child.once("exit", () => (died = true));
+  for (;;) {
+    if (died || svc.child.exitCode !== null) {
+      throw new Error(`${svc.name} exited with code ${svc.child.exitCode} before it was ready; its log (${svc.logFile}) ends with:\n${tail(svc.logFile)}`);
+    }
+    try {
+      const r = await fetch(`${svc.url}${path}`, { signal: AbortSignal.timeout(2000) });
+      await r.body?.cancel();
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${svc.name} was not ready at ${svc.url}${path} within ${timeoutMs} ms; its log (${svc.logFile}) ends with:\n${tail(svc.logFile)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/**
+ * Starts the whole stack as child processes of this one (`aq serve ...`):
+ * chat inference, the embeddings/rerank instance, aidb (PGlite in the data
+ * directory) and the coordinator, each on its port, each waited on until
+ * ready, in dependency order. Logs go to `<dataDir>/logs/<service>.log`. A
+ * failure stops what was started and throws with the failing service's log.
+ */
+export async function launchStack(opts: StackOptions): Promise<RunningStack> {
+  const host = opts.host ?? "127.0.0.1";
+  const logDir = join(opts.dataDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const started: StackService[] = [];
+  const timeoutMs = opts.readyTimeoutMs ?? 180_000;
+  const url = (port: number) => `http://${host}:${port}`;
+
+  const start = (name: StackServiceName, port: number, args: string[]): StackService => {
+    const logFile = join(logDir, `${name}.log`);
+    const log = createWriteStream(logFile, { flags: "a" });
+    const child = spawn(process.execPath, [opts.aqBin, "serve", name === "embeddings" ? "inference" : name, "--host", host, "--port", String(port), ...args, ...(opts.extraArgs?.[name] ?? [])], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...opts.env },
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once("exit", () => log.end());
+    const svc: StackService = {
+      name,
+      url: url(port),
+      logFile,
+      child,
+      async stop(graceMs = 30_000) {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await exited(child);
+        clearTimeout(timer);
+      },
+    };
+    started.push(svc);
+    return svc;
+  };
+  const stopAll = async () => {
+    for (const svc of [...started].reverse()) await svc.stop();
+  };
+
+  try {
+    const inference = start("inference", opts.ports.inference, ["--chat-model", opts.chatModel]);
+    const embeddings = start("embeddings", opts.ports.embeddings, ["--embed-model", opts.embedModel, ...(opts.rerankModel ? ["--rerank-model", opts.rerankModel] : [])]);
+    await Promise.all([waitReady(inference, "/ready", timeoutMs), waitReady(embeddings, "/ready", timeoutMs)]);
+    const aidb = start("aidb", opts.ports.aidb, [
+      "--data-dir",
+      join(opts.dataDir, "aidb"),
+      "--embed-url",
+      embeddings.url,
+      ...(opts.redisUrl ? ["--redis-url", opts.redisUrl] : []),
+    ]);
+    await waitReady(aidb, "/ready", timeoutMs);
+    const coordinator = start("coordinator", opts.ports.coordinator, [
+      "--state-dir",
+      join(opts.dataDir, "coordinator"),
+      "--inference-url",
+      inference.url,
+      "--embed-url",
+      embeddings.url,
+      "--aidb-url",
+      aidb.url,
+      ...(opts.rerankModel ? ["--rerank-url", embeddings.url] : []),
+      ...(opts.redisUrl ? ["--redis-url", opts.redisUrl] : []),
+      ...(opts.remoteUrl ? ["--remote-url", opts.remoteUrl] : []),
+      ...(opts.remoteKeyFile ? ["--remote-key-file", opts.remoteKeyFile] : []),
+      ...(opts.remoteModel ? ["--remote-model", opts.remoteModel] : []),
+    ]);
+    await waitReady(coordinator, "/ready", timeoutMs);
+    const services = { inference, embeddings, aidb, coordinator };
+    return {
+      services,
+      urls: { inference: inference.url, embeddings: embeddings.url, aidb: aidb.url, coordinator: coordinator.url },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
