@@ -16,6 +16,22 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/ingestCommand.js")).ingestCommand(argv, io),
     summary: "ingest PATH|-   add .md/.txt files (or stdin) to a running aidb",
   },
+  ask: {
+    run: async (argv, io) => (await import("./commands/askCommand.js")).askCommand(argv, io),
+    summary: "ask QUESTION|- [--stream] [--project P]   ask the running coordinator",
+  },
+  status: {
+    run: async (argv, io) => (await import("./commands/statusCommand.js")).statusCommand(argv, io),
+    summary: "status [--json]   the coordinator's backends and dependencies (exit 1 when unhealthy)",
+  },
+  rate: {
+    run: async (argv, io) => (await import("./commands/rateCommand.js")).rateCommand(argv, io),
+    summary: "rate ID good|bad [--note TEXT]   record feedback on an answer",
+  },
+  gaps: {
+    run: async (argv, io) => (await import("./commands/gapsCommand.js")).gapsCommand(argv, io),
+    summary: "gaps [--days 7]   the most repeated questions the knowledge base could not answer",
+  },
   gc: {
     run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
     summary: "gc [--dry-run]   delete stale, never-used documents from aidb",

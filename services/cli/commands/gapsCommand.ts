@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { formatGaps } from "../../coordinator/store/formatGaps.js";
+import type { GapSummary } from "../../coordinator/store/interactionStoreTypes.js";
+import { UsageError } from "../../shared/UsageError.js";
+import type { Command } from "../CommandIo.js";
+import { coordinatorBaseUrl, coordinatorRequest } from "../coordinatorClient.js";
+import { parseFlags } from "../parseFlags.js";
+
+const flagsSchema = z.object({
+  url: z.string().optional(),
+  days: z
+    .string()
+    .regex(/^\d+$/, "expected a whole number of days")
+    .transform(Number)
+    .pipe(z.number().int().min(1, "at least 1").max(3650, "at most 3650"))
+    .default(7),
+  json: z.boolean().default(false),
+});
+
+export const gapsUsage = "usage: aq gaps [--days N] [--url URL] [--json]";
+const limit = 10;
+
+/**
+ * `aq gaps [--days N] [--url URL] [--json]`: the 10 questions asked most
+ * often in the last N days (default 7) whose retrieval was weak, each with
+ * a `# Suggested: aq ingest --project P <path-or-url>` line. Prints nothing
+ * at all when there are none. Exit 0 on an answer, 1 when the coordinator
+ * cannot be reached or fails, 2 for bad arguments.
+ */
+export const gapsCommand: Command = async (argv, io) => {
+  try {
+    return await gaps(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    io.err(`aq gaps: ${(err as Error).message}`);
+    return 1;
+  }
+};
+
+const gaps: Command = async (argv, io) => {
+  const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["json"], allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; ${gapsUsage}`);
+  const base = coordinatorBaseUrl(flags.url);
+  const r = await coordinatorRequest<{ gaps?: GapSummary[] }>(base, `/gaps?days=${flags.days}&limit=${limit}`);
+  if (flags.json) {
+    io.out(JSON.stringify(r));
+    return 0;
+  }
+  const text = formatGaps(r.gaps ?? []);
+  // No gaps: not even a newline.
+  if (text !== "") io.out(text);
+  return 0;
+};

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { UsageError } from "../../shared/UsageError.js";
+import type { Command } from "../CommandIo.js";
+import { CoordinatorHttpError, coordinatorBaseUrl, coordinatorRequest } from "../coordinatorClient.js";
+import { parseFlags } from "../parseFlags.js";
+
+const flagsSchema = z.object({
+  url: z.string().optional(),
+  note: z.string().max(2000, "at most 2000 characters").optional(),
+});
+
+export const rateUsage = "usage: aq rate ID good|bad [--note TEXT] [--url URL]";
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ratings = { good: 1, bad: -1 } as const;
+
+interface FeedbackAnswer {
+  interaction_id: string;
+  rating: 1 | -1;
+  documents?: number;
+  documents_linked?: number;
+  aidb_error?: string;
+}
+
+/**
+ * `aq rate ID good|bad [--note TEXT] [--url URL]`: records feedback on an
+ * answer (the id `aq ask` printed) through POST /feedback/:id, which also
+ * links it to the documents the answer used. Exit 0 when recorded, 1 for an
+ * unknown id or an unreachable coordinator, 2 for bad arguments (checked
+ * before any request).
+ */
+export const rateCommand: Command = async (argv, io) => {
+  try {
+    return await rate(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (err instanceof CoordinatorHttpError && err.status === 404) {
+      io.err(`aq rate: unknown interaction: ${err.message}`);
+      return 1;
+    }
+    io.err(`aq rate: ${(err as Error).message}`);
+    return 1;
+  }
+};
+
+const rate: Command = async (argv, io) => {
+  const { flags, positionals } = parseFlags(argv, flagsSchema, { allowPositionals: true });
+  const [id, rating, ...extra] = positionals;
+  if (id === undefined) throw new UsageError(`ID: missing; ${rateUsage}`);
+  if (rating === undefined) throw new UsageError(`rating: missing (good or bad); ${rateUsage}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (quote a note with --note); ${rateUsage}`);
+  if (!uuid.test(id)) throw new UsageError(`ID: expected an interaction id (a UUID, as printed by aq ask) (got ${JSON.stringify(id)})`);
+  if (!Object.hasOwn(ratings, rating)) throw new UsageError(`rating: expected good or bad (got ${JSON.stringify(rating)})`);
+  const base = coordinatorBaseUrl(flags.url);
+  const r = await coordinatorRequest<FeedbackAnswer>(base, `/feedback/${encodeURIComponent(id)}`, {
+    method: "POST",
+    body: JSON.stringify({ rating: ratings[rating as keyof typeof ratings], ...(flags.note !== undefined && { note: flags.note }) }),
+  });
+  const documents = r.documents ?? 0;
+  const linked = r.documents_linked ?? 0;
+  const detail =
+    documents === 0
+      ? "no documents to link"
+      : `linked to ${linked} ${linked === 1 ? "document" : "documents"}${linked < documents ? ` of ${documents}` : ""}`;
+  io.out(`recorded: ${rating} for ${r.interaction_id ?? id} (${detail})`);
+  if (r.aidb_error) io.err(`aq rate: the rating is recorded, but linking it to its documents failed: ${r.aidb_error}`);
+  return 0;
+};
