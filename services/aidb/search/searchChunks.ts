@@ -40,7 +40,7 @@ export async function searchChunks(
   opts: { q: string; mode: SearchMode; limit: number; filter: SearchFilter; weights: FusionWeights; now?: Date },
 ): Promise<SearchResult[]> {
   const k = Math.min(1000, Math.max(50, opts.limit * 5));
-  const vector = opts.mode === "keyword" ? null : (await deps.embedder.embed([opts.q]))[0];
+  const vector = opts.mode === "keyword" ? null : (await deps.embedder.embed([fitToEmbedder(deps.embedder, opts.q)]))[0];
   const byId = new Map<string, Candidate>();
   if (vector) for (const c of await deps.search.vectorCandidates(vector, opts.q, opts.filter, k)) byId.set(c.chunk_id, c);
   if (opts.mode !== "semantic") {
@@ -83,4 +83,24 @@ export async function searchChunks(
   const top = scored.slice(0, opts.limit);
   await deps.documents.touch([...new Set(top.map((r) => r.document_id))]);
   return top;
+}
+
+/**
+ * A query longer than the embedding model's input is cut to what it takes
+ * (its start, on a word boundary) for the vector side; the keyword side
+ * still searches with all of it.
+ */
+export function fitToEmbedder(embedder: Pick<Embedder, "countTokens" | "maxInputTokens">, q: string): string {
+  const max = embedder.maxInputTokens - 8; // room for the model's special tokens
+  if (embedder.countTokens(q) <= max) return q;
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (embedder.countTokens(q.slice(0, mid)) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  const cut = q.slice(0, lo);
+  const space = cut.lastIndexOf(" ");
+  return space > 0 ? cut.slice(0, space) : cut;
 }

@@ -287,11 +287,13 @@ const round = (x: number) => Math.round(x * 10000) / 10000;
 
 /**
  * The context budget: the configured one, capped so the prompt and the
- * answer fit the local model's context (per sequence) when it is known.
+ * answer fit the local model's context (per sequence) when it is known. The
+ * cap assumes text may cost up to half a token per character (1.5 times the
+ * estimate), because an overflow is refused by the model server.
  */
 function contextBudget(rt: CoordinatorRuntime, contextSize: number | undefined, query: string): number {
   const configured = rt.config.contextTokenBudget;
   if (!contextSize) return configured;
-  const reserve = rt.config.maxTokens + estimateTokens(query) + 200; // instructions and chat template
-  return Math.max(0, Math.min(configured, contextSize - reserve));
+  const reserve = rt.config.maxTokens + Math.ceil(query.length / 2) + 256; // question, instructions, chat template
+  return Math.max(0, Math.min(configured, Math.floor(((contextSize - reserve) * 2) / 3)));
 }
