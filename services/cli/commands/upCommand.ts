@@ -89,6 +89,16 @@ export const upCommand: Command = async (argv, io) => {
 
   // The services run from the same bundle as this command.
   const aqBin = realpathSync(process.argv[1]!);
+  // Starting can take a while; a signal meanwhile must not kill this process
+  // and orphan the services already started: stop them once launched.
+  let signalledDuringStart: string | undefined;
+  let onSignal = (signal: string) => {
+    if (signalledDuringStart) return;
+    signalledDuringStart = signal;
+    io.err(`aq up: ${signal}: stopping as soon as the services being started are up...`);
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
   const stack = await launchStack({
     aqBin,
     dataDir,
@@ -105,7 +115,15 @@ export const upCommand: Command = async (argv, io) => {
       aidb: flags.aidbPort ?? ports.aidb,
       coordinator: flags.coordinatorPort ?? ports.coordinator,
     },
+  }).catch((err: unknown) => {
+    // Ctrl-C reaches the services too; launchStack has stopped the rest.
+    if (signalledDuringStart) return undefined;
+    throw err;
   });
+  if (!stack) {
+    io.err("aq up: stopped");
+    return 0;
+  }
 
   io.out(
     [
@@ -132,8 +150,8 @@ export const upCommand: Command = async (argv, io) => {
         resolveExit(0);
       });
     };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+    onSignal = stop;
+    if (signalledDuringStart) stop(signalledDuringStart);
     // A service that dies on its own takes the stack down with an error.
     for (const svc of Object.values(stack.services)) {
       svc.child.once("exit", (code, signal) => {
