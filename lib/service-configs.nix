@@ -129,7 +129,13 @@ let
           # Relaxation: the coordinator alone may reach the remote LLM.
           ipAddressAllow = [ "localhost" ] ++ remoteLlmAddresses;
         }
-        // restart;
+        // restart
+        // {
+          # routing-config.json, the telemetry JSONL and the embedded interaction
+          # database (PGlite) live here; private to the unit's dynamic user.
+          StateDirectory = "ai-coordinator";
+          StateDirectoryMode = "0700";
+        };
 
       ai-model-download =
         hardenedService {

@@ -179,6 +179,8 @@ in
             # Unix socket, peer authentication as the unit's user "aidb".
             databaseUrl = "postgresql://aidb@/aidb?host=/run/postgresql&port=${toString cfg.ports.postgres}";
             embeddingsUrl = url cfg.ports.inferenceEmbed;
+            # The embedding cache, and the version stamps that invalidate the coordinator's semantic cache.
+            redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
           }
           // apiKeySettings "ai-aidb"
         );
@@ -190,6 +192,8 @@ in
             embeddingsUrl = url cfg.ports.inferenceEmbed;
             aidbUrl = url cfg.ports.aidb;
             redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
+            # The unit's StateDirectory: routing-config.json, telemetry.jsonl, interactions (PGlite).
+            stateDir = "/var/lib/ai-coordinator";
           }
           // lib.optionalAttrs (cfg.remoteLlm.url != null) { remoteLlmUrl = cfg.remoteLlm.url; }
           // lib.optionalAttrs (cfg.remoteLlm.keyFile != null) {
@@ -223,6 +227,7 @@ in
           after = [
             "postgresql.service"
             "postgresql-setup.service"
+            "redis-ai-stack.service"
           ];
           requires = [
             "postgresql.service"

@@ -1,3 +1,5 @@
+import { coordinatorConfigSchema } from "../../services/coordinator/coordinatorConfigSchema.js";
+import { aidbConfigSchema } from "../../services/aidb/aidbConfigSchema.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import ports from "../../lib/ports.json" with { type: "json" };
 import { inferenceConfigSchema } from "../../services/inference/inferenceConfigSchema.js";
@@ -101,8 +103,17 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       embeddingsUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
       aidbUrl: `http://127.0.0.1:${ports.aidb}`,
       redisUrl: `redis://127.0.0.1:${ports.redis}`,
+      stateDir: "/var/lib/ai-coordinator",
     });
-    expect(hosts.pi5.settings.aidb).toMatchObject({ port: ports.aidb, databaseUrl: expect.stringContaining("host=/run/postgresql") });
+    expect(hosts.pi5.settings.aidb).toMatchObject({
+      port: ports.aidb,
+      databaseUrl: expect.stringContaining("host=/run/postgresql"),
+      redisUrl: `redis://127.0.0.1:${ports.redis}`,
+    });
+    // The rendered settings are what the services' strict schemas accept.
+    expect(coordinatorConfigSchema.safeParse(hosts.pi5.settings.coordinator).error).toBeUndefined();
+    expect(aidbConfigSchema.safeParse(hosts.pi5.settings.aidb).error).toBeUndefined();
+    expect(hosts.pi5.units["ai-coordinator"]?.serviceConfig.StateDirectory).toBe("ai-coordinator");
   });
 
   it("sets up PostgreSQL with pgvector and Redis on localhost", () => {
