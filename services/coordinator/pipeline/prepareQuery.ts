@@ -121,7 +121,7 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
     (retrievalPromise ??= (async () => {
       if (!input.retrieval) return { sources: [], retrieveMs: 0 };
       const rewriteStarted = performance.now();
-      const alternatives = await rewriteQuery(rt, query, signal);
+      const alternatives = await rewriteQuery(rt, query, log, signal);
       if (alternatives.length) {
         timings.expand_ms = ms(rewriteStarted) + timings.expand_ms;
         log.info({ event: "query_rewritten", alternatives }, "query rewritten");

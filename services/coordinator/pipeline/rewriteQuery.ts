@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { sanitizeText } from "../../shared/text/sanitizeText.js";
 
@@ -6,7 +7,7 @@ import { sanitizeText } from "../../shared/text/sanitizeText.js";
  * model for up to 3 alternative phrasings, within `queryRewriteTimeoutMs`
  * (4 s). Any failure or timeout gives no alternatives; the query goes on.
  */
-export async function rewriteQuery(rt: CoordinatorRuntime, query: string, signal?: AbortSignal): Promise<string[]> {
+export async function rewriteQuery(rt: CoordinatorRuntime, query: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
   if (!rt.config.queryRewrite) return [];
   const timeout = AbortSignal.timeout(rt.config.queryRewriteTimeoutMs);
   try {
@@ -33,7 +34,7 @@ export async function rewriteQuery(rt: CoordinatorRuntime, query: string, signal
     }
     return out;
   } catch (err) {
-    rt.logger.warn({ event: "query_rewrite_skipped", reason: (err as Error).message }, "query rewriting failed or timed out; using the query as is");
+    log.warn({ event: "query_rewrite_skipped", reason: (err as Error).message }, "query rewriting failed or timed out; using the query as is");
     return [];
   }
 }

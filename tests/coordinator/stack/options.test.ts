@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingest, post, startCoordinatorStack, type CoordinatorStack } from "../helpers/startCoordinatorStack.js";
+
+const long = Array.from({ length: 30 }, (_, i) => `Garbage collection ${i} deletes unreachable store paths, and nix-collect-garbage -d ${i} removes old generations.`).join(" ");
+
+describe("coordinator options", () => {
+  let s: CoordinatorStack;
+  beforeAll(async () => {
+    s = await startCoordinatorStack({
+      routing: { local_confidence_threshold: 0 },
+      coordinator: { compressionEnabled: false, contextTokenBudget: 100, queryRewrite: true, queryRewriteTimeoutMs: 4000 },
+    });
+    await ingest(s.aidb.url, [{ project: "nix", title: "GC", text: long }]);
+  }, 120_000);
+  afterAll(async () => s?.close());
+
+  it("compression switched off passes the context through, over the budget", async () => {
+    const r = await post(`${s.url}/query`, { query: "how does garbage collection delete store paths?", project: "nix" });
+    expect(r.status).toBe(200);
+    expect(r.body.context.compressed).toBe(false);
+    expect(r.body.context.tokens_after).toBe(r.body.context.tokens_before);
+    expect(r.body.context.tokens_after).toBeGreaterThan(100);
+  });
+
+  it("query rewriting (on here) asks the local model for phrasings and the query still succeeds", async () => {
+    const r = await post(`${s.url}/query`, { query: "how do I free disk space?", project: "nix" });
+    expect(r.status).toBe(200);
+    const logged = s.logs.lines().filter((l) => l.interaction_id === r.body.interaction_id && (l.event === "query_rewritten" || l.event === "query_rewrite_skipped"));
+    // The synthetic model writes random words: either they become phrasings or the stage is skipped, never an error.
+    expect(logged.length).toBe(1);
+  });
+});
