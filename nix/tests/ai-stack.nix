@@ -91,10 +91,11 @@ pkgs.testers.runNixOSTest {
       machine.wait_for_open_port(${toString cfg.ports.coordinator})
 
       with subtest("the coordinator answers /status and /query"):
-          machine.wait_until_succeeds(f"curl -sf {coordinator}/status | jq -e .", timeout=120)
+          machine.wait_until_succeeds(f"curl -sf {coordinator}/status | jq -e '.backends.local.healthy'", timeout=120)
           machine.succeed(
               f"curl -sf -X POST -H 'content-type: application/json' "
-              f"-d '{{\"query\": \"What does the stack run on?\"}}' {coordinator}/query | jq -e ."
+              f"-d '{{\"query\": \"What does the stack run on?\"}}' {coordinator}/query "
+              "| jq -e '.interaction_id and (.response | type == \"string\") and .timings.total_ms > 0'"
           )
 
       with subtest("MemoryMax matches the tier"):
