@@ -29,12 +29,13 @@ const exitOf = (child: ChildProcess) =>
 
 describe("aq up", () => {
   const dirs: string[] = [];
-  let up: ChildProcess | undefined;
+  const started: ChildProcess[] = [];
 
   afterAll(async () => {
     // Only when the test failed half-way: the whole process group (aq up was
     // started as its leader), services included.
-    if (up?.pid !== undefined && up.exitCode === null && up.signalCode === null) {
+    for (const up of started) {
+      if (up.pid === undefined || up.exitCode !== null || up.signalCode !== null) continue;
       try {
         process.kill(-up.pid, "SIGKILL");
       } catch {
@@ -50,7 +51,7 @@ describe("aq up", () => {
     dirs.push(dataDir);
     const models = inject("models");
     const ports = { coordinator: await freePort(), aidb: await freePort(), inference: await freePort(), embed: await freePort() };
-    up = spawn(
+    const up = spawn(
       process.execPath,
       [
         inject("aqBin"),
@@ -73,6 +74,7 @@ describe("aq up", () => {
       // Its own process group, so a failed test can still clean up everything.
       { stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
+    started.push(up);
     let stdout = "";
     let stderr = "";
     up.stdout!.on("data", (d) => (stdout += d));
@@ -106,6 +108,35 @@ describe("aq up", () => {
     // No service is left behind.
     for (const [name, port] of Object.entries(ports)) expect(await accepts(port), `${name} on ${port}`).toBe(false);
   }, 330_000);
+
+  it("a SIGTERM while the services start stops them too (none is orphaned), exit 0", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "aq-up-"));
+    dirs.push(dataDir);
+    const models = inject("models");
+    const ports = { coordinator: await freePort(), aidb: await freePort(), inference: await freePort(), embed: await freePort() };
+    const args = ["--coordinator-port", ports.coordinator, "--aidb-port", ports.aidb, "--inference-port", ports.inference, "--embed-port", ports.embed].map(String);
+    const up = spawn(process.execPath, [inject("aqBin"), "up", "--data-dir", dataDir, "--chat-model", models.chatShort, "--embed-model", models.embed, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    started.push(up);
+    let stderr = "";
+    up.stderr!.on("data", (d) => (stderr += d));
+    const exited = exitOf(up);
+    // The first services are listening; the coordinator is not started yet.
+    const deadline = Date.now() + 120_000;
+    while (!(await accepts(ports.inference))) {
+      if (up.exitCode !== null) throw new Error(`aq up exited early: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`inference never listened: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await accepts(ports.coordinator)).toBe(false);
+    up.kill("SIGTERM");
+    const result = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 120_000))]);
+    expect(result, stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain("aq up: stopped");
+    for (const [name, port] of Object.entries(ports)) expect(await accepts(port), `${name} on ${port}`).toBe(false);
+  }, 300_000);
 
   it("refuses a --chat-model file that does not exist, exit 2", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "aq-up-"));
