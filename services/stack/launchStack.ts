@@ -23,6 +23,16 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** How long each service may take to become ready. Default 180 s. */
   readyTimeoutMs?: number;
+  /** Aborting stops waiting, stops what was started and rejects with StackAbortedError. */
+  signal?: AbortSignal;
+}
+
+/** launchStack was aborted through its signal; the services it started are stopped. */
+export class StackAbortedError extends Error {
+  constructor() {
+    super("start-up aborted");
+    this.name = "StackAbortedError";
+  }
 }
 
 export interface StackService {
@@ -54,11 +64,12 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function waitReady(svc: StackService, path: string, timeoutMs: number): Promise<void> {
+async function waitReady(svc: StackService, path: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died = false;
   svc.child.once("exit", () => (died = true));
   for (;;) {
+    if (signal?.aborted) throw new StackAbortedError();
     if (died || svc.child.exitCode !== null) {
       throw new Error(`${svc.name} exited with code ${svc.child.exitCode} before it was ready; its log (${svc.logFile}) ends with:\n${tail(svc.logFile)}`);
     }
@@ -69,6 +80,7 @@ async function waitReady(svc: StackService, path: string, timeoutMs: number): Pr
     } catch {
       // not listening yet
     }
+    if (signal?.aborted) throw new StackAbortedError();
     if (Date.now() > deadline) throw new Error(`${svc.name} was not ready at ${svc.url}${path} within ${timeoutMs} ms; its log (${svc.logFile}) ends with:\n${tail(svc.logFile)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -90,6 +102,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
   const url = (port: number) => `http://${host}:${port}`;
 
   const start = (name: StackServiceName, port: number, args: string[]): StackService => {
+    if (opts.signal?.aborted) throw new StackAbortedError();
     const logFile = join(logDir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: "a" });
     const child = spawn(process.execPath, [opts.aqBin, "serve", name === "embeddings" ? "inference" : name, "--host", host, "--port", String(port), ...args, ...(opts.extraArgs?.[name] ?? [])], {
@@ -122,7 +135,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
   try {
     const inference = start("inference", opts.ports.inference, ["--chat-model", opts.chatModel]);
     const embeddings = start("embeddings", opts.ports.embeddings, ["--embed-model", opts.embedModel, ...(opts.rerankModel ? ["--rerank-model", opts.rerankModel] : [])]);
-    await Promise.all([waitReady(inference, "/ready", timeoutMs), waitReady(embeddings, "/ready", timeoutMs)]);
+    await Promise.all([waitReady(inference, "/ready", timeoutMs, opts.signal), waitReady(embeddings, "/ready", timeoutMs, opts.signal)]);
     const aidb = start("aidb", opts.ports.aidb, [
       "--data-dir",
       join(opts.dataDir, "aidb"),
@@ -130,7 +143,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
       embeddings.url,
       ...(opts.redisUrl ? ["--redis-url", opts.redisUrl] : []),
     ]);
-    await waitReady(aidb, "/ready", timeoutMs);
+    await waitReady(aidb, "/ready", timeoutMs, opts.signal);
     const coordinator = start("coordinator", opts.ports.coordinator, [
       "--state-dir",
       join(opts.dataDir, "coordinator"),
@@ -146,7 +159,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
       ...(opts.remoteKeyFile ? ["--remote-key-file", opts.remoteKeyFile] : []),
       ...(opts.remoteModel ? ["--remote-model", opts.remoteModel] : []),
     ]);
-    await waitReady(coordinator, "/ready", timeoutMs);
+    await waitReady(coordinator, "/ready", timeoutMs, opts.signal);
     const services = { inference, embeddings, aidb, coordinator };
     return {
       services,

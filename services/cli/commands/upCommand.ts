@@ -92,10 +92,12 @@ export const upCommand: Command = async (argv, io) => {
   // Starting can take a while; a signal meanwhile must not kill this process
   // and orphan the services already started: stop them once launched.
   let signalledDuringStart: string | undefined;
+  const startAbort = new AbortController();
   let onSignal = (signal: string) => {
     if (signalledDuringStart) return;
     signalledDuringStart = signal;
-    io.err(`aq up: ${signal}: stopping as soon as the services being started are up...`);
+    io.err(`aq up: ${signal}: stopping the services started so far...`);
+    startAbort.abort();
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -115,11 +117,15 @@ export const upCommand: Command = async (argv, io) => {
       aidb: flags.aidbPort ?? ports.aidb,
       coordinator: flags.coordinatorPort ?? ports.coordinator,
     },
+    signal: startAbort.signal,
   }).catch((err: unknown) => {
-    // Ctrl-C reaches the services too; launchStack has stopped the rest.
+    // Aborted by a signal (Ctrl-C also reaches the services): launchStack has stopped the rest.
     if (signalledDuringStart) return undefined;
-    throw err;
+    // A service that failed to start: its log tail is in the message; no stack trace.
+    io.err(`aq up: ${(err as Error).message}`);
+    return null;
   });
+  if (stack === null) return 1;
   if (!stack) {
     io.err("aq up: stopped");
     return 0;
