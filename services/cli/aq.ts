@@ -36,6 +36,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
     summary: "gc [--dry-run]   delete stale, never-used documents from aidb",
   },
+  "gpu-metrics": {
+    run: async (argv, io) => (await import("./commands/gpuMetricsCommand.js")).gpuMetricsCommand(argv, io),
+    summary: "gpu-metrics --textfile-dir DIR [--once]   write GPU metrics (AMD sysfs, nvidia-smi) for node-exporter",
+  },
   models: {
     run: async (argv, io) => (await import("./commands/modelsCommand.js")).modelsCommand(argv, io),
     summary: "models synth|inspect   make or check GGUF model files",
