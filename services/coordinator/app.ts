@@ -94,6 +94,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     });
     closers.push(() => cache.close());
     if (!config.redisUrl) logger.warn({ event: "semantic_cache_disabled", reason: "no redisUrl" }, "no Redis configured: running without the semantic cache");
+    else if (!config.semanticCacheEnabled) logger.info({ event: "semantic_cache_disabled", reason: "semanticCacheEnabled=false" }, "semantic cache switched off by configuration");
 
     const telemetry = createTelemetryLog({ file: join(config.stateDir, TELEMETRY_FILE), maxBytes: config.telemetryMaxBytes, logger });
     closers.push(() => telemetry.close());
@@ -137,10 +138,12 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       try {
         await db.query("SELECT 1");
         runtime.metrics.postgresQueryOk.set(1);
+        runtime.metrics.dependencyUp.set({ dependency: "database" }, 1);
         runtime.degraded.delete("database");
         return { ok: true };
       } catch (err) {
         runtime.metrics.postgresQueryOk.set(0);
+        runtime.metrics.dependencyUp.set({ dependency: "database" }, 0);
         runtime.degraded.set("database", (err as Error).message);
         return { ok: false, detail: (err as Error).message };
       } finally {

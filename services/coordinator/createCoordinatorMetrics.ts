@@ -41,7 +41,7 @@ export function createCoordinatorMetrics(registry: Registry): CoordinatorMetrics
     }),
     requests: new Counter({
       name: "coordinator_requests_total",
-      help: "Answered requests by endpoint and outcome (ok, cache_hit, client_error, backend_error, aborted)",
+      help: "Requests that reached generation or the cache, by endpoint and outcome (ok, cache_hit, backend_error, aborted); refused input is in http_request_duration_seconds by status code",
       labelNames: ["endpoint", "outcome"] as const,
       registers,
     }),
@@ -78,7 +78,7 @@ export function createCoordinatorMetrics(registry: Registry): CoordinatorMetrics
     }),
     dependencyUp: new Gauge({
       name: "coordinator_dependency_up",
-      help: "1 when the last call to a dependency succeeded (aidb, database, redis)",
+      help: "1 when the last check of a dependency succeeded (aidb, database, redis: redis is checked by /status)",
       labelNames: ["dependency"] as const,
       registers,
     }),

@@ -18,6 +18,8 @@ export interface CacheStamps {
 export interface LookupRequest {
   /** Absent: a query over all projects (scope "*"). */
   project?: string;
+  /** Separates answers of different endpoints (default "query"); 1-32 of a-z 0-9 _ -. */
+  namespace?: string;
   variant: Variant;
   /** A hash of the normalised query (e.g. sha256 hex); other strings are hashed again. */
   queryHash: string;
@@ -40,6 +42,7 @@ export type LookupResult =
 
 export interface StoreRequest {
   project?: string;
+  namespace?: string;
   variant: Variant;
   queryHash: string;
   /** The query's embedding; default: the one the lookup computed. Without either, only exact hits find the entry. */

@@ -215,7 +215,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         markDown(unavailable(), true, false);
         return miss(variant, `redis_unavailable: ${unavailable()}`);
       }
-      const base = scopeBase(variant, q.project);
+      const base = scopeBase(variant, q.project, q.namespace);
       const hash = keyHash(q.queryHash);
       let stamps: CacheStamps;
       let scope: string;
@@ -302,7 +302,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         markDown(unavailable(), true, false);
         return;
       }
-      const scope = scopeKey(scopeBase(q.variant, q.project), stamps);
+      const scope = scopeKey(scopeBase(q.variant, q.project, q.namespace), stamps);
       const multi = client.multi();
       multi.set(entryKey(scope, hash), json, "EX", o.ttlSeconds);
       if (embedding && embedding.length > 0 && embedding.every(Number.isFinite)) {

@@ -11,8 +11,14 @@ import type { CacheStamps, Variant } from "./SemanticCache.js";
 export const SEMCACHE_PREFIX = "semcache:v1:";
 
 /** The part of the key before the stamps. */
-export function scopeBase(variant: Variant, project: string | undefined): string {
-  return `${SEMCACHE_PREFIX}${variant}:${project === undefined ? "all" : projectTag(project)}`;
+/**
+ * An entry's scope before the stamps: the namespace (which endpoint's
+ * answers: /query's and the front door's have different prompts and shapes),
+ * the A/B variant and the project.
+ */
+export function scopeBase(variant: Variant, project: string | undefined, namespace = "query"): string {
+  if (!/^[a-z0-9_-]{1,32}$/.test(namespace)) throw new RangeError(`cache namespace must be 1-32 of a-z 0-9 _ -, got ${JSON.stringify(namespace)}`);
+  return `${SEMCACHE_PREFIX}${namespace === "query" ? "" : `${namespace}:`}${variant}:${project === undefined ? "all" : projectTag(project)}`;
 }
 
 export function scopeKey(base: string, stamps: CacheStamps): string {

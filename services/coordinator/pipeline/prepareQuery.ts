@@ -10,6 +10,7 @@ import { expandQuery } from "./expandQuery.js";
 import { rerankSources, retrieveContext, type Retrieval, type RetrievedSource } from "./retrieveContext.js";
 import { rewriteQuery } from "./rewriteQuery.js";
 import { sanitizeQuery } from "./sanitizeQuery.js";
+import { normaliseQueryText } from "../store/hashQueryText.js";
 import { scoreContextQuality } from "./scoreContextQuality.js";
 
 export interface PrepareInput {
@@ -78,10 +79,13 @@ export interface Prepared {
 
 const ms = (from: number, to = performance.now()) => Math.round((to - from) * 100) / 100;
 
-/** The exact-match key: the normalised question plus everything else that shapes the answer. */
+/**
+ * The exact-match key: the normalised question (secrets redacted, so no
+ * secret is ever hashed into a Redis key) plus everything else that shapes
+ * the answer.
+ */
 function hashQuery(query: string, project: string | undefined, extra: unknown): string {
-  const normalised = query.trim().replace(/\s+/g, " ").toLowerCase();
-  return createHash("sha256").update(JSON.stringify([normalised, project ?? null, extra ?? null])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([normaliseQueryText(query), project ?? null, extra ?? null])).digest("hex");
 }
 
 /**
@@ -135,6 +139,7 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
   let embedMs = 0;
   const lookup = await rt.cache.lookup({
     project: input.project,
+    namespace: input.endpoint,
     variant,
     queryHash,
     embed: input.semanticCache
@@ -143,6 +148,9 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
           const e0 = performance.now();
           try {
             embedding = await rt.embedder.embed(query, signal);
+          } catch (err) {
+            rt.metrics.backendErrors.inc({ backend: "embeddings", kind: (err as { kind?: string }).kind ?? "error" });
+            throw err;
           } finally {
             embedMs = performance.now() - e0;
           }
@@ -176,7 +184,8 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
       sources: [],
       passages: [],
       context: { sources: [], tokens_before: 0, tokens_after: 0, compressed: false, retrieval: input.retrieval ? "hybrid" : "disabled", rerank: { applied: false, reason: "cache hit" } },
-      bestScore: null,
+      // The best retrieval score of the answer's own retrieval: a weak one is still a knowledge gap.
+      bestScore: typeof lookup.entry.best_score === "number" ? lookup.entry.best_score : null,
       localConfidence: 0,
     };
   }

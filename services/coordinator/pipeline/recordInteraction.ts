@@ -1,3 +1,4 @@
+import { hashQueryText } from "../store/hashQueryText.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import type { Prepared } from "./prepareQuery.js";
 
@@ -45,7 +46,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
     error: outcome.error ?? null,
   };
 
-  const isGap = !p.cache.hit && p.context.retrieval === "hybrid" && p.bestScore !== null && p.bestScore < rt.config.gapScoreThreshold;
+  const isGap = p.context.retrieval === "hybrid" && p.bestScore !== null && p.bestScore < rt.config.gapScoreThreshold;
   const write = (async () => {
     const t0 = performance.now();
     try {
@@ -78,7 +79,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
     interaction_id: p.id,
     project: p.project ?? null,
     query: p.query,
-    query_hash: p.queryHash,
+    query_hash: hashQueryText(p.query),
     response: outcome.response,
     backend: outcome.backend,
     reason: outcome.reason,
@@ -96,7 +97,8 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
   });
 
   if (outcome.cacheEntry && outcome.status === "ok" && outcome.response !== "" && p.cacheStamps) {
-    void rt.cache.store({ project: p.project, variant: p.variant, queryHash: p.queryHash, embedding: p.embedding, entry: outcome.cacheEntry, stamps: p.cacheStamps }).catch((err) => {
+    const entry = { ...outcome.cacheEntry, best_score: p.bestScore };
+    void rt.cache.store({ project: p.project, namespace: p.endpoint, variant: p.variant, queryHash: p.queryHash, embedding: p.embedding, entry, stamps: p.cacheStamps }).catch((err) => {
       p.log.warn({ event: "semantic_cache_store_failed", err }, "could not store the answer in the semantic cache");
     });
   }

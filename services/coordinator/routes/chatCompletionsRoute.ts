@@ -51,7 +51,6 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime: rt }: { ru
     const structured = body.response_format !== undefined && body.response_format.type !== "text";
     const sampling = Object.fromEntries(forwardedFields.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
     if (body.max_completion_tokens !== undefined && sampling.max_tokens === undefined) sampling.max_tokens = body.max_completion_tokens;
-    const singleTurn = body.messages.filter((m) => m.role !== "system" && m.role !== "developer").length === 1;
 
     const prepared = await prepareQuery(
       rt,
@@ -65,7 +64,8 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime: rt }: { ru
         includeGenerated: false,
         retrieval,
         cacheKeyExtra: { messages: body.messages, sampling, retrieval, fl: body.force_local, fr: body.force_remote, stream: false },
-        semanticCache: singleTurn && !structured && !body.force_local && !body.force_remote && body.temperature === undefined && body.seed === undefined,
+        // Only a bare question may take a similar question's answer: no system prompt, no sampling settings.
+        semanticCache: body.messages.length === 1 && Object.keys(sampling).length === 0 && !body.force_local && !body.force_remote,
       },
       request.log as unknown as Logger,
       signal,

@@ -23,6 +23,9 @@ export async function statusRoute(app: KernelApp, { runtime: rt }: { runtime: Co
     const remoteConfigured = rt.remote !== undefined;
     const remoteHealthy = remoteConfigured && circuit.state !== "open" && rt.remoteLastOk !== false;
     const cache = rt.cache.status();
+    rt.metrics.dependencyUp.set({ dependency: "redis" }, cache.enabled ? (cache.healthy ? 1 : 0) : 0);
+    const degraded = [...rt.degraded.entries()].map(([dependency, reason]) => ({ dependency, reason }));
+    if (cache.enabled && !cache.healthy) degraded.push({ dependency: "redis", reason: cache.reason ?? "unavailable" });
     const routing = rt.routingConfig.current();
     return {
       loading: local.loading,
@@ -55,7 +58,7 @@ export async function statusRoute(app: KernelApp, { runtime: rt }: { runtime: Co
         database: { driver: rt.db.driver, ok: !rt.degraded.has("database"), ...(rt.degraded.has("database") && { error: rt.degraded.get("database") }) },
         reranker: rt.reranker ? { configured: true, ok: !rt.degraded.has("reranker"), ...(rt.degraded.has("reranker") && { error: rt.degraded.get("reranker") }) } : { configured: false },
       },
-      degraded: [...rt.degraded.entries()].map(([dependency, reason]) => ({ dependency, reason })),
+      degraded,
       settings: {
         compression_enabled: rt.config.compressionEnabled,
         context_token_budget: rt.config.contextTokenBudget,

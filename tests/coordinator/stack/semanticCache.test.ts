@@ -49,6 +49,32 @@ describe.skipIf(skip)("coordinator semantic cache (real Redis)", () => {
     expect(metrics).toMatch(/semantic_cache_misses_total\{[^}]*\} [1-9]/);
   });
 
+  it("a weak question answered from the cache is still counted as a knowledge gap", async () => {
+    const q = { query: "How do I configure a Tailscale exit node?", project: "empty-project" };
+    await post(`${s.url}/query`, q);
+    let hit = false;
+    for (let i = 0; i < 50 && !hit; i++) {
+      hit = (await post(`${s.url}/query`, q)).body.cache.hit;
+      if (!hit) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(hit).toBe(true);
+    const before = (await getJson(`${s.url}/gaps`)).gaps[0].count;
+    await post(`${s.url}/query`, q);
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      after = (await getJson(`${s.url}/gaps`)).gaps[0].count;
+      if (after === before) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(after).toBe(before + 1);
+  });
+
+  it("the front door and /query never share answers", async () => {
+    const q = "How do I update my channels?";
+    const chat = await post(`${s.url}/v1/chat/completions`, { messages: [{ role: "user", content: q }], project: "nix" });
+    expect(chat.status).toBe(200);
+    expect(JSON.parse(chat.headers.get("x-ai-stack-routing")!).cache.hit).toBe(false);
+  });
+
   it("the A/B variant is part of the key and reported", async () => {
     const config = s.coordinator.runtime.config;
     config.abVariantBFraction = 1;
@@ -88,6 +114,7 @@ describe.skipIf(skip)("coordinator semantic cache (real Redis)", () => {
     const st = await getJson(`${s.url}/status`);
     expect(st.dependencies.semantic_cache).toMatchObject({ enabled: true, healthy: false });
     expect(st.dependencies.semantic_cache.reason).toBeTruthy();
+    expect(st.degraded.map((d: { dependency: string }) => d.dependency)).toContain("redis");
     expect(s.logs.lines().some((l) => l.semantic_cache_degraded === true || l.event === "semantic_cache_degraded")).toBe(true);
     // Repeated questions keep working (no cache, no errors).
     for (let i = 0; i < 3; i++) expect((await ask("Does this still work without Redis?")).status).toBe(200);
