@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runAidbBench } from "./aidbBench.js";
+import { coordinatorSuite } from "./coordinatorBench.js";
 import { runInferenceBench, type BenchResult } from "./inferenceBench.js";
 
 interface Suite {
@@ -45,6 +46,7 @@ const suites: Record<string, Suite> = {
     ].join("\n- "),
     run: runAidbBench,
   },
+  coordinator: coordinatorSuite,
 };
 
 const root = resolve(import.meta.dirname, "..");
