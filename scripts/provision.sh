@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 # Debian packages the suite talks to for real:
 #   redis-server  embedding cache (aidb) and its outage tests
 #   prometheus    promtool and a real scraper for the dashboard/alert tests
+#   prometheus-node-exporter  the `node` job of the dashboard proof (RAM, and the aq gpu-metrics textfile)
 #   chromium      the command-center page, driven by playwright-core
 #   nix-bin       evaluates lib/ and the NixOS modules
 #   systemd       systemd-analyze security scores of the rendered units
 #   shellcheck    lints the model-download script, as the Nix build does
-apt_packages=(redis-server prometheus chromium nix-bin systemd shellcheck)
+apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
