@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "./nixEval.js";
@@ -14,6 +14,21 @@ describe("files the module builds from", () => {
   it("has the dashboards directory and the alert rules Grafana and Prometheus are pointed at", () => {
     expect(statSync(join(repoRoot, "nix/monitoring/dashboards")).isDirectory()).toBe(true);
     expect(existsSync(join(repoRoot, "nix/monitoring/alerts.yml"))).toBe(true);
+  });
+
+  it("checks the alert rules with promtool at build time and loads the checked copy into Prometheus", () => {
+    const nix = readFileSync(join(repoRoot, "nix/modules/monitoring.nix"), "utf8");
+    // The derivation's input is the rule file, its build runs promtool on it...
+    expect(nix).toMatch(/rules\s*=\s*\.\.\/monitoring\/alerts\.yml\s*;/);
+    expect(nix).toMatch(/promtool check rules "\$rules"/);
+    expect(nix).toMatch(/nativeBuildInputs\s*=\s*\[[^\]]*prometheus/);
+    // ...and Prometheus gets that derivation's output, not the raw file.
+    expect(nix).toMatch(/alertRules\s*=\s*pkgs\.runCommand/);
+    expect(nix).toMatch(/ruleFiles\s*=\s*\[\s*alertRules\s*\]/);
+  });
+
+  it("has promtool unit tests next to the alert rules", () => {
+    expect(existsSync(join(repoRoot, "nix/monitoring/alerts.test.yml"))).toBe(true);
   });
 
   it.skipIf(promtoolMissing !== null)("has alert rules promtool accepts (the build runs the same check)", () => {
