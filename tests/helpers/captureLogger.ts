@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
-import type { Logger } from "pino";
+import type { DestinationStream, Logger } from "pino";
 import { createLogger } from "../../services/shared/logging/createLogger.js";
 
-/** A real pino logger whose JSON lines are kept for assertions. */
-export function captureLogger(name = "test"): { logger: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
+/** A real pino logger whose JSON lines are kept for assertions (and also written to `tee`, e.g. a log ring). */
+export function captureLogger(name = "test", opts: { tee?: DestinationStream[] } = {}): { logger: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
   const chunks: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -11,7 +11,7 @@ export function captureLogger(name = "test"): { logger: Logger; lines: () => Rec
       cb();
     },
   });
-  const logger = createLogger({ name, level: "debug", destination: destination as never });
+  const logger = createLogger({ name, level: "debug", destination: destination as never, tee: opts.tee });
   const text = () => chunks.join("");
   return {
     logger,

@@ -25,10 +25,21 @@ export interface LoggerOptions {
   level?: string;
   /** Where JSON lines go; stdout (journald) by default. */
   destination?: DestinationStream;
+  /**
+   * Further destinations that receive the same JSON lines (e.g. the
+   * coordinator's in-memory ring of recent lines), at every level the
+   * logger emits. The main destination's output is unchanged.
+   */
+  tee?: DestinationStream[];
 }
 
 /** pino JSON logs with secrets redacted; one logger per service process. */
 export function createLogger(opts: LoggerOptions): Logger {
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  // Stream level "trace": the logger's own (changeable) level is the only filter.
+  const stream = opts.tee?.length
+    ? pino.multistream([destination, ...opts.tee].map((s) => ({ level: "trace" as const, stream: s })))
+    : destination;
   return pino(
     {
       name: opts.name,
@@ -38,6 +49,6 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+    stream,
   );
 }
