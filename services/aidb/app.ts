@@ -19,6 +19,8 @@ import { createWeightsRepository } from "./repo/createWeightsRepository.js";
 import { documentsRoute } from "./routes/documentsRoute.js";
 import { fusionWeightsRoute } from "./routes/fusionWeightsRoute.js";
 import { gcRoute } from "./routes/gcRoute.js";
+import { interactionsRoute } from "./routes/interactionsRoute.js";
+import { migrateCoordinator } from "../coordinator/store/migrateCoordinator.js";
 import { searchRoute } from "./routes/searchRoute.js";
 import { statusRoute } from "./routes/statusRoute.js";
 
@@ -60,6 +62,9 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, efSearch: config.efSearch }));
     const migrated = await migrate(db, { dimensions: inner.fingerprint.dimensions });
     if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "schema migrated");
+    // The coordinator's tables (interactions, feedback, gaps) live in the same database.
+    const coordinatorSchema = await migrateCoordinator(db);
+    if (coordinatorSchema.applied.length) logger.info({ event: "migrated", coordinator_applied: coordinatorSchema.applied }, "coordinator tables migrated");
     for (const s of sessionStatements(config.efSearch)) await db.query(s);
 
     const fingerprint = fingerprintId(inner.fingerprint);
@@ -136,6 +141,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     await app.register(searchRoute, { runtime });
     await app.register(fusionWeightsRoute, { runtime });
     await app.register(gcRoute, { runtime });
+    await app.register(interactionsRoute, { runtime });
 
     const ownedDb = opts.db ? undefined : db;
     app.addHook("onClose", async () => {

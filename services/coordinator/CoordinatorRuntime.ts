@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Db } from "../aidb/db/Db.js";
 import type { SemanticCache } from "./cache/SemanticCache.js";
 import type { AidbClient } from "./clients/createAidbClient.js";
 import type { ChatBackend } from "./clients/createChatBackend.js";
@@ -13,10 +12,9 @@ import type { CircuitBreaker } from "./routing/CircuitBreaker.js";
 import type { HealthProbe } from "./routing/createHealthProbe.js";
 import type { RoutingMetrics } from "./routing/createRoutingMetrics.js";
 import type { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
-import type { createInteractionRepository } from "./store/createInteractionRepository.js";
+import type { InteractionStore } from "./store/InteractionStore.js";
 import type { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
 
-export type InteractionRepository = ReturnType<typeof createInteractionRepository>;
 export type TelemetryLog = ReturnType<typeof createTelemetryLog>;
 
 /** Everything a coordinator request handler needs, built once by `buildApp`. */
@@ -38,8 +36,8 @@ export interface CoordinatorRuntime {
   reranker?: Reranker;
   embedder: QueryEmbedder;
   cache: SemanticCache;
-  db: Db;
-  interactions: InteractionRepository;
+  /** Interactions, feedback and gaps (in aidb's database, or `databaseUrl`). */
+  store: InteractionStore;
   telemetry: TelemetryLog;
   expansion: QueryExpansionMap;
   /** Interactions being written, by id: feedback waits for its row. */

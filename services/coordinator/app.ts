@@ -2,8 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import expansionJson from "../../lib/query-expansion.json" with { type: "json" };
-import type { Db } from "../aidb/db/Db.js";
-import { openDb } from "../aidb/db/openDb.js";
+import { openPg } from "../aidb/db/openPg.js";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { UsageError } from "../shared/UsageError.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
@@ -15,6 +14,12 @@ import { createReranker } from "./clients/createReranker.js";
 import type { CoordinatorConfig } from "./coordinatorConfigSchema.js";
 import type { CoordinatorRuntime } from "./CoordinatorRuntime.js";
 import { createCoordinatorMetrics } from "./createCoordinatorMetrics.js";
+import { configEnvRoute } from "./dashboard/configEnvRoute.js";
+import { createLogRing, type LogRing } from "./dashboard/createLogRing.js";
+import { dashboardRoute } from "./dashboard/dashboardRoute.js";
+import { healthAggregateRoute } from "./dashboard/healthAggregateRoute.js";
+import { internalsRoute } from "./dashboard/internalsRoute.js";
+import { logsRoute } from "./dashboard/logsRoute.js";
 import { expandQuery } from "./pipeline/expandQuery.js";
 import { queryExpansionSchema } from "./pipeline/queryExpansionSchema.js";
 import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
@@ -26,7 +31,9 @@ import { CircuitBreaker } from "./routing/CircuitBreaker.js";
 import { createHealthProbe } from "./routing/createHealthProbe.js";
 import { createRoutingMetrics } from "./routing/createRoutingMetrics.js";
 import { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
-import { createInteractionRepository } from "./store/createInteractionRepository.js";
+import { createAidbInteractionStore } from "./store/createAidbInteractionStore.js";
+import { createSqlInteractionStore } from "./store/createSqlInteractionStore.js";
+import type { InteractionStore } from "./store/InteractionStore.js";
 import { migrateCoordinator } from "./store/migrateCoordinator.js";
 import { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
 
@@ -35,13 +42,20 @@ export const TELEMETRY_FILE = "telemetry.jsonl";
 export interface CoordinatorAppOptions {
   config: CoordinatorConfig;
   logger: Logger;
-  /** An open database (tests); otherwise one is opened from the config and closed with the app. */
-  db?: Db;
+  /** A store (tests); otherwise aidb's, or PostgreSQL with `databaseUrl`. Closed with the app only when made here. */
+  store?: InteractionStore;
+  /**
+   * The ring of recent log lines that GET /logs/recent serves. The logger
+   * must write into it (createLogger's `tee` option); without one, the app
+   * creates an empty ring that nothing feeds.
+   */
+  logRing?: LogRing;
 }
 
 export interface CoordinatorApp {
   app: KernelApp;
   runtime: CoordinatorRuntime;
+  logRing: LogRing;
 }
 
 /** Reads the remote API key file; a missing or empty file is a configuration error (exit 2). */
@@ -79,10 +93,20 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     const routingConfig = await RoutingConfigStore.open({ stateDir: config.stateDir, logger });
     closers.push(() => routingConfig.close());
 
-    const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.stateDir, "db"), efSearch: 100 }));
-    if (!opts.db) closers.push(() => db.close());
-    const migrated = await migrateCoordinator(db);
-    if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "coordinator schema migrated");
+    let store = opts.store;
+    if (!store && config.databaseUrl) {
+      const db = await openPg({ url: config.databaseUrl, max: 4 });
+      closers.push(() => db.close());
+      const migrated = await migrateCoordinator(db);
+      if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "coordinator schema migrated");
+      store = createSqlInteractionStore(db);
+    }
+    // Without databaseUrl: aidb's database, through its /interactions API.
+    store ??= createAidbInteractionStore({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs, logger });
+    if (!opts.store) {
+      const s = store;
+      closers.push(() => s.close());
+    }
 
     const cache = await createSemanticCache({
       redisUrl: config.semanticCacheEnabled ? config.redisUrl : undefined,
@@ -125,8 +149,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       reranker: config.rerankUrl ? createReranker({ url: config.rerankUrl, timeoutMs: config.rerankTimeoutMs }) : undefined,
       embedder: createQueryEmbedder({ url: config.embeddingsUrl ?? config.inferenceUrl, timeoutMs: config.aidbTimeoutMs }),
       cache,
-      db,
-      interactions: createInteractionRepository(db),
+      store,
       telemetry,
       expansion,
       pendingRecords: new Map(),
@@ -136,7 +159,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     const probeDb = async () => {
       const started = performance.now();
       try {
-        await db.query("SELECT 1");
+        await store.ping(1000);
         runtime.metrics.postgresQueryOk.set(1);
         runtime.metrics.dependencyUp.set({ dependency: "database" }, 1);
         runtime.degraded.delete("database");
@@ -185,6 +208,13 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     await app.register(statusRoute, { runtime });
     await app.register(feedbackRoute, { runtime });
     await app.register(gapsRoute, { runtime });
+    const logRing = opts.logRing ?? createLogRing();
+    await app.register(dashboardRoute);
+    const storeTarget = store.kind === "aidb" ? "aidb store (SELECT 1 through aidb)" : "postgres";
+    await app.register(healthAggregateRoute, { runtime, database: { target: storeTarget, ping: (ms: number) => store.ping(ms) } });
+    await app.register(internalsRoute, { runtime });
+    await app.register(logsRoute, { logRing });
+    await app.register(configEnvRoute, { runtime });
 
     app.addHook("onClose", async () => {
       await Promise.allSettled([...runtime.pendingRecords.values()]);
@@ -196,11 +226,11 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
         remote: config.remoteLlmUrl ? "configured" : "not configured",
         semantic_cache: cache.status(),
         reranker: config.rerankUrl ? "configured" : "not configured",
-        database: db.driver,
+        store: store.kind,
       },
       "coordinator built",
     );
-    return { app, runtime };
+    return { app, runtime, logRing };
   } catch (err) {
     await closeAll();
     throw err;

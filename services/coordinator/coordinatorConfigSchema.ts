@@ -16,9 +16,9 @@ export const coordinatorConfigSchema = z
   .object({
     host: hostField().default("127.0.0.1"),
     port: portField().default(ports.coordinator),
-    /** routing-config.json, telemetry.jsonl and (without databaseUrl) the embedded database live here. */
+    /** routing-config.json and telemetry.jsonl live here. */
     stateDir: z.string().min(1).default(".data/coordinator"),
-    /** PostgreSQL for interactions, feedback and gaps; without it, PGlite in `<stateDir>/db`. */
+    /** PostgreSQL for interactions, feedback and gaps; without it they go to aidb's database through its /interactions API. */
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
     /** The local chat inference service (its base URL, without /v1). */
     inferenceUrl: httpUrl().default(`http://127.0.0.1:${ports.inferenceChat}`),

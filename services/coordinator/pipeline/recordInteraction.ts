@@ -50,10 +50,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
   const write = (async () => {
     const t0 = performance.now();
     try {
-      await rt.interactions.record(record);
-      if (isGap) {
-        await rt.interactions.recordGap({ queryText: p.query, score: p.bestScore!, collectionSearched: p.project ?? "*", interactionId: p.id });
-      }
+      await rt.store.record(record, isGap ? { queryText: p.query, score: p.bestScore!, collectionSearched: p.project ?? "*" } : undefined);
       rt.degraded.delete("database");
       rt.metrics.dependencyUp.set({ dependency: "database" }, 1);
     } catch (err) {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
+import { withStore } from "./withStore.js";
 
 const params = z.object({ interaction_id: z.string().uuid("expected an interaction id (a UUID)") });
 const body = z.strictObject({
@@ -19,8 +20,8 @@ export async function feedbackRoute(app: KernelApp, { runtime: rt }: { runtime: 
     const { interaction_id: id } = request.params as z.infer<typeof params>;
     const { rating, note } = request.body as z.infer<typeof body>;
     // The interaction row is written after its answer is sent.
-    await rt.pendingRecords.get(id);
-    const recorded = await rt.interactions.addFeedback(id, rating, note);
+    await rt.pendingRecords.get(id)?.catch(() => undefined);
+    const recorded = await withStore(() => rt.store.addFeedback(id, rating, note));
     if (!recorded) throw new HttpError(404, "not_found", `no interaction ${id}`);
     let linked = 0;
     let aidbError: string | undefined;

@@ -55,7 +55,7 @@ export async function statusRoute(app: KernelApp, { runtime: rt }: { runtime: Co
       dependencies: {
         aidb: { url: rt.config.aidbUrl, ok: !aidbError, ...(aidbError && { error: aidbError }) },
         semantic_cache: cache,
-        database: { driver: rt.db.driver, ok: !rt.degraded.has("database"), ...(rt.degraded.has("database") && { error: rt.degraded.get("database") }) },
+        database: { store: rt.store.kind, ok: !rt.degraded.has("database"), ...(rt.degraded.has("database") && { error: rt.degraded.get("database") }) },
         reranker: rt.reranker ? { configured: true, ok: !rt.degraded.has("reranker"), ...(rt.degraded.has("reranker") && { error: rt.degraded.get("reranker") }) } : { configured: false },
       },
       degraded,

@@ -1,4 +1,4 @@
-import type { Db } from "../../aidb/db/Db.js";
+import type { Queryable } from "../../aidb/db/Db.js";
 import { redactSecrets } from "../../aidb/safety/redactSecrets.js";
 import { redactDeep } from "../telemetry/redactDeep.js";
 import { maxFeedbackNoteChars } from "./coordinatorMigrations.js";
@@ -46,7 +46,7 @@ interface InteractionRow {
  * notes, errors and every string in `sources` are redacted before they
  * reach a column. Needs `migrateCoordinator` to have run.
  */
-export function createInteractionRepository(db: Db) {
+export function createInteractionRepository(db: Queryable) {
   return {
     /**
      * Stores one interaction; returns its id (`i.id` when given, else a new

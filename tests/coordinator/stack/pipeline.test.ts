@@ -55,7 +55,7 @@ describe("coordinator pipeline", () => {
     expect(done.timings.generate_ms).toBeGreaterThan(0);
     expect(events.at(-1)).toBe("[DONE]");
     // The streamed interaction is recorded like any other.
-    await waitFor(async () => (await s.coordinator.runtime.interactions.get(events[0].interaction_id)) ?? undefined, 5000, "streamed interaction recorded");
+    await waitFor(async () => (await s.coordinator.runtime.store.get(events[0].interaction_id)) ?? undefined, 5000, "streamed interaction recorded");
   });
 
   it("feedback: 200 links the rating to the documents used, 404 unknown id, 400 bad rating or id", async () => {
@@ -66,7 +66,7 @@ describe("coordinator pipeline", () => {
     expect(ok.body).toMatchObject({ recorded: true, interaction_id: id, rating: 1 });
     expect(ok.body.documents_linked).toBeGreaterThan(0);
     expect(ok.body.documents_linked).toBe(ok.body.documents);
-    const stored = await s.coordinator.runtime.interactions.get(id);
+    const stored = await waitFor(() => s.coordinator.runtime.store.get(id), 5000, "interaction stored");
     expect(stored!.feedback).toEqual([expect.objectContaining({ rating: 1, note: "good answer" })]);
     // aidb now knows a document had positive feedback.
     const used = stored!.document_ids[0]!;
@@ -149,7 +149,8 @@ describe("coordinator pipeline", () => {
       .find((x) => x.interaction_id === r.body.interaction_id);
     expect(record).toMatchObject({ type: "interaction", backend: "local", status: "ok" });
     expect(record.query).toContain(`[REDACTED:${kind}]`);
-    expect((await s.coordinator.runtime.interactions.get(r.body.interaction_id))!.query_text).not.toContain(secret);
+    const stored = await waitFor(() => s.coordinator.runtime.store.get(r.body.interaction_id), 5000, "interaction stored");
+    expect(stored.query_text).not.toContain(secret);
   });
 });
 
@@ -226,7 +227,9 @@ describe("coordinator with aidb down", () => {
     expect(st.dependencies.aidb.ok).toBe(false);
     expect(st.degraded.map((d: { dependency: string }) => d.dependency)).toContain("aidb");
     expect(s.logs.lines().some((l) => l.event === "retrieval_degraded")).toBe(true);
-    // No gap is recorded for an outage: the knowledge may well be there.
-    expect((await getJson(`${s.url}/gaps`)).gaps).toEqual([]);
+    // Gaps live in aidb's database: unavailable while aidb is down, said plainly.
+    const gaps = await fetch(`${s.url}/gaps`);
+    expect(gaps.status).toBe(503);
+    expect((await gaps.json()).message).toMatch(/aidb/);
   });
 });

@@ -58,6 +58,7 @@ describe.skipIf(skip)("coordinator semantic cache (real Redis)", () => {
       if (!hit) await new Promise((r) => setTimeout(r, 20));
     }
     expect(hit).toBe(true);
+    await s.coordinator.runtime.store.close(); // flushes the batched records (the store stays usable)
     const before = (await getJson(`${s.url}/gaps`)).gaps[0].count;
     await post(`${s.url}/query`, q);
     let after = before;
