@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 #   chromium      the command-center page, driven by playwright-core
 #   nix-bin       evaluates lib/ and the NixOS modules
 #   systemd       systemd-analyze security scores of the rendered units
-#   shellcheck    lints the model-download script, as the Nix build does
+#   (the linter) shellcheck: checks the model-download script, as the Nix build does
 apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck)
 
 missing=()
