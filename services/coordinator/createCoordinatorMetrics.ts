@@ -11,6 +11,7 @@ export interface CoordinatorMetrics {
   gaps: Counter;
   backendErrors: Counter<"backend" | "kind">;
   fallbacks: Counter<"from" | "to" | "reason">;
+  completionTokens: Counter<"backend">;
   localHealthy: Gauge;
   remoteCircuit: Gauge;
   dependencyUp: Gauge<"dependency">;
@@ -68,6 +69,12 @@ export function createCoordinatorMetrics(registry: Registry): CoordinatorMetrics
       name: "coordinator_fallbacks_total",
       help: "Generations moved to the other backend after the chosen one failed",
       labelNames: ["from", "to", "reason"] as const,
+      registers,
+    }),
+    completionTokens: new Counter({
+      name: "coordinator_completion_tokens_total",
+      help: "Answer tokens generated through the coordinator by backend (from the backend's usage; streamed answers without usage count their content chunks)",
+      labelNames: ["backend"] as const,
       registers,
     }),
     localHealthy: new Gauge({ name: "coordinator_local_backend_healthy", help: "1 when the last local health probe passed", registers }),

@@ -100,6 +100,7 @@ async function complete(rt: CoordinatorRuntime, p: Prepared, genBody: Record<str
   p.timings.generate_ms = Math.round((performance.now() - t0) * 100) / 100;
   finishTimings(rt, p, "chat");
   const completion = { ...gen.result, model };
+  if (gen.result.usage) rt.metrics.completionTokens.inc({ backend: gen.backend }, gen.result.usage.completion_tokens);
   const text = completion.choices[0]?.message.content ?? "";
   reply.header(ROUTING_HEADER, routingHeader(p, gen.backend, gen));
   recordInteraction(rt, p, {
@@ -138,6 +139,7 @@ async function stream(
   try {
     // Chunks pass through as the backend framed them.
     for await (const delta of gen.result.deltas) {
+      if (delta.content) rt.metrics.completionTokens.inc({ backend: gen.backend });
       text += delta.content;
       sse.write(`data: ${delta.raw}\n\n`);
     }

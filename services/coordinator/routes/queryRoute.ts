@@ -96,6 +96,7 @@ async function completeAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: Reco
   p.timings.generate_ms = Math.round((performance.now() - t0) * 100) / 100;
   finishTimings(rt, p, "query");
   const text = gen.result.choices[0]?.message.content ?? "";
+  if (gen.result.usage) rt.metrics.completionTokens.inc({ backend: gen.backend }, gen.result.usage.completion_tokens);
   const routing = routingOf(p, gen);
   const context = contextOf(p);
   recordInteraction(rt, p, {
@@ -140,6 +141,7 @@ async function streamAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: Record
   try {
     for await (const delta of gen.result.deltas) {
       if (delta.content) {
+        rt.metrics.completionTokens.inc({ backend: gen.backend });
         text += delta.content;
         sse.send({ type: "token", text: delta.content });
       }
