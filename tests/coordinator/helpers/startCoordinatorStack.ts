@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { buildApp, type CoordinatorApp } from "../../../services/coordinator/app.js";
 import { coordinatorConfigSchema, type CoordinatorConfig } from "../../../services/coordinator/coordinatorConfigSchema.js";
+import { createLogRing } from "../../../services/coordinator/dashboard/createLogRing.js";
 import { ROUTING_CONFIG_FILE } from "../../../services/coordinator/routing/RoutingConfigStore.js";
 import { startAidbApp, type RunningAidb } from "../../aidb/helpers/startAidbApp.js";
 import { openTestPglite, type TestDb } from "../../aidb/helpers/testDb.js";
@@ -39,7 +40,8 @@ export interface CoordinatorStack {
  * The whole stack in this process, each service on its own loopback port:
  * local inference (chat with short answers, embeddings, optionally a
  * reranker), optionally a second inference instance as the remote, aidb on a
- * fresh PGlite, and the coordinator on another fresh PGlite.
+ * fresh PGlite (which also holds the coordinator's interactions), and the
+ * coordinator.
  */
 export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}): Promise<CoordinatorStack> {
   const models = inject("models");
@@ -53,8 +55,6 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
     opened.push(aidbDb);
     const aidb = await startAidbApp(aidbDb.db, opts.aidb);
     opened.push(aidb);
-    const coordDb = await openTestPglite();
-    opened.push(coordDb);
     const stateDir = mkdtempSync(join(tmpdir(), "coordinator-test-"));
     opened.push({ close: async () => rmSync(stateDir, { recursive: true, force: true }) });
     const writeRouting = (config: Record<string, unknown> | string) =>
@@ -70,10 +70,15 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
       ...(opts.redisUrl && { redisUrl: opts.redisUrl }),
       maxTokens: 16,
       healthCacheMs: 0,
+      // Tests share 2 busy cores with the models; the 500 ms default would make "local unhealthy" flaky.
+      healthTimeoutMs: 5000,
       ...opts.coordinator,
     });
-    const logs = captureLogger("coordinator-test");
-    const coordinator = await buildApp({ config, logger: logs.logger, db: coordDb.db });
+    // The logger also feeds the ring behind /logs/recent, as in production.
+    const logRing = createLogRing();
+    const logs = captureLogger("coordinator-test", { tee: [logRing] });
+    // The coordinator keeps its interactions in aidb's database, as in production without databaseUrl.
+    const coordinator = await buildApp({ config, logger: logs.logger, logRing });
     opened.push({ close: () => coordinator.app.close() });
     await coordinator.app.listen({ host: "127.0.0.1", port: 0 });
     const { port } = coordinator.app.server.address() as { port: number };
