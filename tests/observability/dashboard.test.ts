@@ -15,7 +15,7 @@ import { getJson, ingest, post, startCoordinatorStack, type CoordinatorStack } f
 const REFRESH_MS = 2000;
 const HEALTH_CACHE_MS = 2000;
 
-/** chromium or chromium-browser on PATH (Debian's package installs /usr/bin/chromium). */
+/** chromium or chromium-browser on PATH (Debian and Ubuntu name the binary one or the other). */
 function findChromium(): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
     for (const name of ["chromium", "chromium-browser"]) {
