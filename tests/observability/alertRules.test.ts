@@ -369,7 +369,7 @@ describe("alert rules (nix/monitoring/alerts.yml)", () => {
   });
 
   it("points every runbook at its alert's section, and the section exists", () => {
-    const docs = ["docs/operations.md", "docs/runbook.md"].map((p) => join(repoRoot, p)).filter(existsSync);
+    const docs = ["docs/operations.md"].map((p) => join(repoRoot, p)).filter(existsSync);
     const anchors = new Set(docs.flatMap((p) => [...headingAnchors(readFileSync(p, "utf8"))]));
     for (const a of alerts) {
       const anchor = `alert-${a.alert.toLowerCase()}`;
