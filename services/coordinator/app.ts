@@ -201,7 +201,10 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       },
     });
     app.addHook("onRequest", async (request) => {
-      if (request.url === "/metrics") await probeDb();
+      if (request.url !== "/metrics") return;
+      await probeDb();
+      // The breaker's state at scrape time, not only at the last query.
+      runtime.metrics.remoteCircuit.set(runtime.remote && circuit().state === "open" ? 1 : 0);
     });
     await app.register(queryRoute, { runtime });
     await app.register(chatCompletionsRoute, { runtime });
