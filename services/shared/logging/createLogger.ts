@@ -37,8 +37,15 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
   // Stream level "trace": the logger's own (changeable) level is the only filter.
+  // logger.flush() (runServer, before exit) still flushes the main destination through the tee.
   const stream = opts.tee?.length
-    ? pino.multistream([destination, ...opts.tee].map((s) => ({ level: "trace" as const, stream: s })))
+    ? Object.assign(pino.multistream([destination, ...opts.tee].map((s) => ({ level: "trace" as const, stream: s }))), {
+        flush(cb: (err?: Error) => void) {
+          const d = destination as { flush?: (cb: (err?: Error) => void) => void };
+          if (typeof d.flush === "function") d.flush(cb);
+          else cb();
+        },
+      })
     : destination;
   return pino(
     {
