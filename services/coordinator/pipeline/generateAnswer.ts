@@ -2,7 +2,9 @@ import { HttpError } from "../../shared/http/HttpError.js";
 import { BackendError } from "../clients/BackendError.js";
 import type { ChatBackend, ChatCompletion, ChatStream } from "../clients/createChatBackend.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
+import { estimateTokens } from "./estimateTokens.js";
 import type { Prepared } from "./prepareQuery.js";
+import { truncateToTokens } from "./truncateToTokens.js";
 
 export type FallbackReason = "remote_failed" | "remote_circuit_open" | "local_failed";
 
@@ -100,17 +102,46 @@ async function withFallback<T>(
   }
 }
 
+const isContextOverflow = (err: unknown) => err instanceof BackendError && err.status === 400 && err.code === "context_length_exceeded";
+
+/**
+ * Runs `run` with the body built from the prepared context; when the backend
+ * refuses the prompt as longer than its context (our token estimate was
+ * short for its tokenizer), halves the retrieved context and tries again,
+ * up to three times. The response's `context` then shows the smaller
+ * context. Without retrieved passages the refusal stands (a 400).
+ */
+async function fitContext<T>(p: Prepared, build: () => Record<string, unknown>, run: (body: Record<string, unknown>) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run(build());
+    } catch (err) {
+      if (!isContextOverflow(err) || p.passages.length === 0 || attempt >= 3) throw err;
+      const before = p.context.tokens_after;
+      if (p.passages.length > 1) p.passages = p.passages.slice(0, Math.ceil(p.passages.length / 2));
+      else {
+        const only = p.passages[0]!;
+        const text = truncateToTokens(only.text, Math.floor(estimateTokens(only.text) / 2), estimateTokens);
+        p.passages = text ? [{ ...only, text }] : [];
+      }
+      const kept = new Set(p.passages.map((x) => x.document_id));
+      p.context.sources = p.context.sources.filter((x) => kept.has(x.document_id));
+      p.context.tokens_after = p.passages.reduce((n, x) => n + estimateTokens(x.text), 0);
+      p.context.compressed = true;
+      p.log.warn(
+        { event: "context_trimmed_for_model", tokens_before: before, tokens_after: p.context.tokens_after, error: (err as Error).message },
+        "the model refused the prompt as too long for its context; retrying with half the retrieved context",
+      );
+    }
+  }
+}
+
 /** A complete (non-streamed) answer, with fallback. */
-export function completeWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatCompletion>> {
-  return withFallback(rt, prepared, (b) => b.complete(body, signal), signal);
+export function completeWithFallback(rt: CoordinatorRuntime, prepared: Prepared, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatCompletion>> {
+  return withFallback(rt, prepared, (b) => fitContext(prepared, build, (body) => b.complete(body, signal)), signal);
 }
 
 /** A streamed answer: falls back only before the first token (a refusal or an unreachable backend). */
-export function streamWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatStream>> {
-  return withFallback(rt, prepared, (b) => b.stream(body, signal), signal, false);
-}
-
-/** The raw streamed response (the front door passes SSE through), with fallback before the first byte. */
-export function rawWithFallback(rt: CoordinatorRuntime, prepared: Prepared, body: Record<string, unknown>, signal?: AbortSignal): Promise<Generated<Response>> {
-  return withFallback(rt, prepared, (b) => b.raw({ ...body, stream: true }, signal), signal, false);
+export function streamWithFallback(rt: CoordinatorRuntime, prepared: Prepared, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatStream>> {
+  return withFallback(rt, prepared, (b) => fitContext(prepared, build, (body) => b.stream(body, signal)), signal, false);
 }

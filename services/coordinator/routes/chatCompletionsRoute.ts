@@ -73,10 +73,14 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime: rt }: { ru
     const model = body.model ?? "ai-stack";
     if (prepared.cached) return fromCache(rt, prepared, body, model, reply);
 
-    const messages = prepared.passages.length
-      ? [{ role: "system", content: `${contextPreamble}\n\n${renderContext(prepared.passages)}` }, ...body.messages]
-      : body.messages;
-    const genBody = { messages, max_tokens: rt.config.maxTokens, ...sampling };
+    // Built per attempt: a prompt the model refuses as too long is retried with less retrieved context.
+    const genBody = () => ({
+      messages: prepared.passages.length
+        ? [{ role: "system", content: `${contextPreamble}\n\n${renderContext(prepared.passages)}` }, ...body.messages]
+        : body.messages,
+      max_tokens: rt.config.maxTokens,
+      ...sampling,
+    });
     return body.stream ? stream(rt, prepared, genBody, model, request, reply, signal) : complete(rt, prepared, genBody, model, reply, signal);
   });
 }
@@ -87,7 +91,7 @@ function failed(rt: CoordinatorRuntime, p: Prepared, err: unknown, aborted: bool
   rt.metrics.requests.inc({ endpoint: "chat", outcome: aborted ? "aborted" : "backend_error" });
 }
 
-async function complete(rt: CoordinatorRuntime, p: Prepared, genBody: Record<string, unknown>, model: string, reply: FastifyReply, signal: AbortSignal) {
+async function complete(rt: CoordinatorRuntime, p: Prepared, genBody: () => Record<string, unknown>, model: string, reply: FastifyReply, signal: AbortSignal) {
   const t0 = performance.now();
   let gen: Generated<ChatCompletion>;
   try {
@@ -119,7 +123,7 @@ async function complete(rt: CoordinatorRuntime, p: Prepared, genBody: Record<str
 async function stream(
   rt: CoordinatorRuntime,
   p: Prepared,
-  genBody: Record<string, unknown>,
+  genBody: () => Record<string, unknown>,
   model: string,
   _request: FastifyRequest,
   reply: FastifyReply,

@@ -68,11 +68,12 @@ export async function queryRoute(app: KernelApp, { runtime: rt }: { runtime: Coo
 
     if (prepared.cached) return answerFromCache(rt, prepared, body.stream, reply);
 
-    const genBody: Record<string, unknown> = {
+    // Built per attempt: a prompt the model refuses as too long is retried with less context.
+    const genBody = () => ({
       messages: buildRagMessages(prepared.query, prepared.passages),
       max_tokens: rt.config.maxTokens,
       ...(body.response_format && { response_format: body.response_format }),
-    };
+    });
     return body.stream ? streamAnswer(rt, prepared, genBody, reply, signal) : completeAnswer(rt, prepared, genBody, signal);
   });
 }
@@ -83,7 +84,7 @@ function failed(rt: CoordinatorRuntime, p: Prepared, err: unknown, status: "erro
   rt.metrics.requests.inc({ endpoint: "query", outcome: status === "aborted" ? "aborted" : "backend_error" });
 }
 
-async function completeAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: Record<string, unknown>, signal: AbortSignal) {
+async function completeAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: () => Record<string, unknown>, signal: AbortSignal) {
   const t0 = performance.now();
   let gen: Generated<Awaited<ReturnType<CoordinatorRuntime["local"]["complete"]>>>;
   try {
@@ -122,7 +123,7 @@ async function completeAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: Reco
   };
 }
 
-async function streamAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: Record<string, unknown>, reply: FastifyReply, signal: AbortSignal) {
+async function streamAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: () => Record<string, unknown>, reply: FastifyReply, signal: AbortSignal) {
   const t0 = performance.now();
   let gen: Awaited<ReturnType<typeof streamWithFallback>>;
   try {

@@ -20,6 +20,8 @@ export interface CoordinatorStackOptions {
   /** Written to routing-config.json before start. */
   routing?: Record<string, unknown>;
   coordinator?: Partial<Record<keyof CoordinatorConfig, unknown>>;
+  /** The local chat context in tokens (default 4096, capped by the model's 2048). */
+  localContextSize?: number;
   /** aidb settings (e.g. redisUrl so it publishes cache stamps). */
   aidb?: Record<string, unknown>;
 }
@@ -47,7 +49,7 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
   const models = inject("models");
   const opened: { close(): Promise<unknown> }[] = [];
   try {
-    const local = await startInferenceApp({ chatModel: models.chatShort, embedModel: models.embed, ...(opts.rerank && { rerankModel: models.rerank }), contextSize: 4096 });
+    const local = await startInferenceApp({ chatModel: models.chatShort, embedModel: models.embed, ...(opts.rerank && { rerankModel: models.rerank }), contextSize: opts.localContextSize ?? 4096 });
     opened.push(local);
     const remote = opts.remote ? await startInferenceApp({ chatModel: models.chatShort, contextSize: 4096 }) : undefined;
     if (remote) opened.push(remote);

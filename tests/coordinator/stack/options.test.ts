@@ -30,3 +30,24 @@ describe("coordinator options", () => {
     expect(logged.length).toBe(1);
   });
 });
+
+describe("coordinator with a prompt the local model refuses as too long", () => {
+  let s: CoordinatorStack;
+  // Letter salad: the synthetic tokenizer spends about a token per character on it,
+  // three times the coordinator's estimate, so the first prompt overflows a small context.
+  const salad = Array.from({ length: 400 }, (_, i) => `qx${(i * 7919).toString(36)}zv`).join(" ");
+  beforeAll(async () => {
+    s = await startCoordinatorStack({ routing: { local_confidence_threshold: 0 }, localContextSize: 1024, coordinator: { compressionEnabled: false } });
+    await ingest(s.aidb.url, [{ project: "salad", title: "Salad", text: `Salad facts: ${salad}` }]);
+  }, 120_000);
+  afterAll(async () => s?.close());
+
+  it("retries with less retrieved context instead of failing", async () => {
+    const r = await post(`${s.url}/query`, { query: "salad facts", project: "salad" });
+    expect(r.status).toBe(200);
+    const logged = s.logs.lines().filter((l) => l.event === "context_trimmed_for_model" && l.interaction_id === r.body.interaction_id);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(r.body.context.tokens_after).toBeLessThan(r.body.context.tokens_before);
+    expect(r.body.context.compressed).toBe(true);
+  });
+});
