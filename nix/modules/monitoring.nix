@@ -10,7 +10,15 @@
 }:
 let
   cfg = config.services.ai-stack;
+  aiLib = import ../../lib;
   loopback = "127.0.0.1";
+  textfileDir = "/var/lib/prometheus-node-exporter-text";
+  # `aq gpu-metrics` feeds the dashboard's GPU panels and the GPU temperature
+  # alert through node-exporter's textfile collector.
+  gpuMetrics = builtins.elem cfg.facts.gpuVendor [
+    "amd"
+    "nvidia"
+  ];
   target = port: "${loopback}:${toString port}";
 
   # One job per unit, named after it, so alert rules can say `job="ai-inference"`.
@@ -89,11 +97,49 @@ in
           "thermal_zone"
           "textfile"
         ];
-        extraFlags = [ "--collector.textfile.directory=/var/lib/prometheus-node-exporter-text" ];
+        extraFlags = [ "--collector.textfile.directory=${textfileDir}" ];
       };
     };
 
-    systemd.tmpfiles.rules = [ "d /var/lib/prometheus-node-exporter-text 0755 root root - -" ];
+    # Writable by the gpu-metrics unit's group only; node-exporter reads it.
+    systemd.tmpfiles.rules = [
+      (if gpuMetrics then "d ${textfileDir} 0775 root ai-gpu-metrics - -" else "d ${textfileDir} 0755 root root - -")
+    ];
+
+    users.users.ai-gpu-metrics = lib.mkIf gpuMetrics {
+      isSystemUser = true;
+      group = "ai-gpu-metrics";
+      description = "AI stack GPU metrics (node-exporter textfile)";
+    };
+    users.groups.ai-gpu-metrics = lib.mkIf gpuMetrics { };
+
+    systemd.services.ai-gpu-metrics = lib.mkIf gpuMetrics {
+      description = "AI stack: GPU metrics for node-exporter's textfile collector";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "systemd-tmpfiles-setup.service" ];
+      # nvidia-smi, where the NVIDIA driver put it; without it the AMD sysfs is read alone.
+      environment.PATH = lib.mkForce "/run/current-system/sw/bin";
+      serviceConfig =
+        aiLib.hardenedService {
+          memoryMax = "128M";
+          # No network at all: it reads sysfs (and runs nvidia-smi) and writes one file.
+          ipAddressAllow = [ ];
+          # Relaxation: nvidia-smi talks to the driver through its device nodes.
+          gpuDevices = lib.optionals (cfg.facts.gpuVendor == "nvidia") [
+            "/dev/nvidiactl"
+            "/dev/nvidia0"
+          ];
+          staticUser = "ai-gpu-metrics";
+        }
+        // {
+          ExecStart = "${lib.getExe cfg.package} gpu-metrics --textfile-dir ${textfileDir} --interval 15";
+          ReadWritePaths = [ textfileDir ];
+          # Relaxation: node-exporter runs as another user and must read the file.
+          UMask = "0022";
+          Restart = "on-failure";
+          RestartSec = "10s";
+        };
+    };
 
     services.grafana = {
       enable = true;

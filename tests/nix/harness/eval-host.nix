@@ -40,6 +40,11 @@ in
       ;
   }) aiUnits;
   unitConfigs = cfg.internal.unitConfigs;
+  gpuMetricsUnit =
+    if config.systemd.services ? ai-gpu-metrics then
+      { inherit (config.systemd.services.ai-gpu-metrics) serviceConfig environment wantedBy; }
+    else
+      null;
   inherit extraUnits;
   # What nix/package.nix would be called with (the stub callPackage records it).
   packageArgs = cfg.package.passthru.args or null;
