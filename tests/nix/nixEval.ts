@@ -98,6 +98,8 @@ export interface HostEval {
   downloadIds: string[];
   units: Record<string, UnitEval>;
   unitConfigs: Record<string, Record<string, unknown>>;
+  /** The ai-gpu-metrics unit, on hosts that run it. */
+  gpuMetricsUnit: { serviceConfig: Record<string, unknown> & { ExecStart: string; DeviceAllow?: string[] }; environment: Record<string, string>; wantedBy: string[] } | null;
   packageArgs: Record<string, unknown> | null;
   sysctl: Record<string, number | string | boolean>;
   kernelParams: string[];
