@@ -147,12 +147,12 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
   });
 
   it("runs aq gpu-metrics for node-exporter on AMD and NVIDIA hosts with monitoring, hardened", () => {
-    const amd = hosts["thinkpad-p14s"].gpuMetricsUnit;
+    const amd = hosts["thinkpad-p14s"].gpuMetricsUnit!;
     expect(amd.serviceConfig.ExecStart).toMatch(/ gpu-metrics --textfile-dir \/var\/lib\/prometheus-node-exporter-text --interval 15$/);
     expect(amd.serviceConfig).toMatchObject({ User: "ai-gpu-metrics", DynamicUser: false, PrivateDevices: true, ProtectSystem: "strict", IPAddressDeny: "any" });
     expect(amd.serviceConfig.ReadWritePaths).toEqual(["/var/lib/prometheus-node-exporter-text"]);
     expect(hosts["thinkpad-p14s"].tmpfiles).toContain("d /var/lib/prometheus-node-exporter-text 0775 root ai-gpu-metrics - -");
-    const nvidia = hosts.workstation.gpuMetricsUnit;
+    const nvidia = hosts.workstation.gpuMetricsUnit!;
     expect(nvidia).not.toBeNull();
     expect(nvidia.serviceConfig.DeviceAllow).toEqual(expect.arrayContaining([expect.stringContaining("/dev/nvidiactl")]));
     // No GPU, or no monitoring: no unit.
