@@ -3,7 +3,7 @@
 # against real parts (node-llama-cpp with synthetic models, PGlite, Redis,
 # Prometheus, Chromium, Nix). Ends with "N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash scripts/provision.sh || { echo "provisioning failed"; echo "0 passed, 1 failed"; exit 1; }
 export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
@@ -22,6 +22,7 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$
 vitest_status=$?
 
 if [[ -f $report ]]; then
+  # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const extraFail = Number(process.argv[2]);
