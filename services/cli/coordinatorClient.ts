@@ -1,20 +1,10 @@
 import ports from "../../lib/ports.json" with { type: "json" };
-import { UsageError } from "../shared/UsageError.js";
+import { serviceBaseUrl } from "./serviceBaseUrl.js";
 
 export const defaultCoordinatorUrl = `http://127.0.0.1:${ports.coordinator}`;
 
 /** Checks `--url` and returns it without a trailing slash (UsageError, exit 2, when it is not http(s)). */
-export function coordinatorBaseUrl(url: string | undefined): string {
-  const value = url ?? defaultCoordinatorUrl;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new UsageError(`--url: not a URL (got ${JSON.stringify(value)})`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UsageError(`--url: expected http:// or https:// (got ${JSON.stringify(value)})`);
-  return value.replace(/\/+$/, "");
-}
+export const coordinatorBaseUrl = (url: string | undefined): string => serviceBaseUrl(url, defaultCoordinatorUrl);
 
 /** The coordinator answered with an error status; the message is its own (plus the fields at fault). */
 export class CoordinatorHttpError extends Error {

@@ -1,20 +1,10 @@
 import ports from "../../../lib/ports.json" with { type: "json" };
-import { UsageError } from "../../shared/UsageError.js";
+import { serviceBaseUrl } from "../../cli/serviceBaseUrl.js";
 
 export const defaultAidbUrl = `http://127.0.0.1:${ports.aidb}`;
 
 /** Checks `--url` and returns it without a trailing slash (UsageError, exit 2, when it is not http(s)). */
-export function aidbBaseUrl(url: string | undefined): string {
-  const value = url ?? defaultAidbUrl;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new UsageError(`--url: not a URL (got ${JSON.stringify(value)})`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UsageError(`--url: expected http:// or https:// (got ${JSON.stringify(value)})`);
-  return value.replace(/\/+$/, "");
-}
+export const aidbBaseUrl = (url: string | undefined): string => serviceBaseUrl(url, defaultAidbUrl);
 
 /** Calls aidb; a connection failure becomes an Error saying which URL was tried. */
 export async function aidbRequest(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
