@@ -3,7 +3,7 @@ import { redactSecrets } from "../../aidb/safety/redactSecrets.js";
 import { redactDeep } from "../telemetry/redactDeep.js";
 import { maxFeedbackNoteChars } from "./coordinatorMigrations.js";
 import { hashQueryText } from "./hashQueryText.js";
-import type { GapSummary, InteractionRecord, InteractionStatus, StoredFeedback, StoredInteraction } from "./interactionStoreTypes.js";
+import type { GapSummary, InteractionRecord, StoredFeedback, StoredInteraction } from "./interactionStoreTypes.js";
 
 /** The canonical textual form of a uuid; anything else is "unknown", never a SQL error. */
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,28 +17,14 @@ const finiteOrNull = (v: number | null | undefined): number | null => (typeof v 
 /** jsonb parameters travel as JSON text: `pg` would turn a JS array into a PostgreSQL array. */
 const json = (v: unknown) => JSON.stringify(v);
 
-interface InteractionRow {
-  id: string;
+/** A row as the drivers return it: timestamps may be Dates, numbers may arrive as strings. */
+type InteractionRow = Omit<StoredInteraction, "created_at" | "feedback" | "local_confidence_score" | "threshold" | "best_score" | "response_chars"> & {
   created_at: Date | string;
-  project: string | null;
-  query_text: string;
-  query_hash: string;
-  backend: string;
-  reason: string;
-  fallback_reason: string | null;
-  routing_override: string | null;
-  local_confidence_score: number | null;
-  threshold: number | null;
-  best_score: number | null;
-  cache_hit: boolean;
-  variant: string | null;
-  timings: Record<string, number>;
-  document_ids: string[];
-  sources: Array<Record<string, unknown>>;
-  response_chars: number;
-  status: InteractionStatus;
-  error: string | null;
-}
+  local_confidence_score: number | string | null;
+  threshold: number | string | null;
+  best_score: number | string | null;
+  response_chars: number | string;
+};
 
 /**
  * The coordinator's store over the aidb `Db` interface (either driver):
