@@ -1,6 +1,7 @@
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ALL_PROJECTS_STAMP_KEY, FUSION_STAMP_KEY, corpusStampKey } from "../../shared/cacheStamps/stampKeys.js";
+import { createGuardedRedis, describeError } from "../../shared/redis/createGuardedRedis.js";
+import { execMulti } from "../../shared/redis/execMulti.js";
 
 /**
  * Publishes the version stamps that invalidate the coordinator's semantic
@@ -24,17 +25,13 @@ export interface StampPublisherOptions {
   logger: Logger;
 }
 
-const CONNECT_TIMEOUT_MS = 1000;
-const COMMAND_TIMEOUT_MS = 300;
 /**
  * More distinct projects than this waiting for Redis are replaced by one
  * fusion bump, which is part of every scope and so invalidates them all.
  */
 const MAX_PENDING_PROJECTS = 10_000;
 
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** Connects (at most CONNECT_TIMEOUT_MS) and returns the publisher; without redisUrl, a no-op one. */
+/** Connects (bounded by createGuardedRedis's connect timeout) and returns the publisher; without redisUrl, a no-op one. */
 export async function createStampPublisher(opts: StampPublisherOptions): Promise<StampPublisher> {
   if (!opts.redisUrl) {
     return {
@@ -45,41 +42,28 @@ export async function createStampPublisher(opts: StampPublisherOptions): Promise
     };
   }
   const log = opts.logger.child({ component: "cache_stamps" });
-  const client = new Redis(opts.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  const redis = createGuardedRedis({
+    url: opts.redisUrl,
+    log,
+    degraded: {
+      field: "cache_stamps_degraded",
+      message: "cannot publish cache stamps; the semantic cache may serve stale answers until Redis is back",
+    },
+    recovered: { field: "cache_stamps_recovered", message: "cache stamps published again" },
   });
+  const { client } = redis;
 
   const pendingProjects = new Set<string>();
   let pendingFusion = false;
-  let degradedReason: string | undefined;
   let closed = false;
-
-  const markDown = (reason: string) => {
-    if (degradedReason !== undefined || closed) return;
-    degradedReason = reason;
-    log.warn({ cache_stamps_degraded: true, reason }, "cannot publish cache stamps; the semantic cache may serve stale answers until Redis is back");
-  };
-  const markUp = () => {
-    if (degradedReason === undefined) return;
-    log.info({ cache_stamps_recovered: true, after: degradedReason }, "cache stamps published again");
-    degradedReason = undefined;
-  };
-  client.on("error", (err) => markDown(describe(err)));
-  client.on("close", () => {
-    if (!closed) markDown("connection closed");
-  });
 
   let flushing: Promise<void> | undefined;
   /** Sends everything pending in one MULTI; on failure puts it back. */
   const flushOnce = async () => {
     if (closed || (pendingProjects.size === 0 && !pendingFusion)) return;
+    // The connection state only, not usable(): after a failed MULTI the next bump tries again at once.
     if (client.status !== "ready") {
-      markDown(`redis ${client.status}`);
+      redis.markSkipped();
       return;
     }
     const projects = [...pendingProjects];
@@ -91,14 +75,11 @@ export async function createStampPublisher(opts: StampPublisherOptions): Promise
     if (projects.length) multi.incr(ALL_PROJECTS_STAMP_KEY);
     if (fusion) multi.incr(FUSION_STAMP_KEY);
     try {
-      const results = await multi.exec();
-      if (!results) throw new Error("MULTI aborted");
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
-      markUp();
+      await execMulti(multi);
+      redis.markUp();
       log.debug({ event: "cache_stamps_bumped", projects: projects.length, fusion }, "cache stamps bumped");
     } catch (err) {
-      markDown(describe(err));
+      redis.markDown(describeError(err));
       enqueue(projects, fusion);
     }
   };
@@ -119,17 +100,10 @@ export async function createStampPublisher(opts: StampPublisherOptions): Promise
     }
   };
 
-  client.on("ready", () => {
-    markUp();
-    void flush();
-  });
+  client.on("ready", () => void flush());
 
-  try {
-    await client.connect();
-  } catch (err) {
-    // Keep running; ioredis reconnects in the background.
-    markDown(describe(err));
-  }
+  // Keeps running if Redis is down; ioredis reconnects in the background.
+  await redis.connect();
 
   return {
     async bumpProjects(projects) {
@@ -144,15 +118,12 @@ export async function createStampPublisher(opts: StampPublisherOptions): Promise
     },
     status() {
       const pending = pendingProjects.size + (pendingFusion ? 1 : 0);
-      const healthy = degradedReason === undefined && client.status === "ready";
-      return healthy ? { enabled: true, healthy, pending } : { enabled: true, healthy, pending, reason: degradedReason ?? `redis ${client.status}` };
+      const healthy = redis.healthy();
+      return healthy ? { enabled: true, healthy, pending } : { enabled: true, healthy, pending, reason: redis.unavailable() };
     },
     async close() {
       closed = true;
-      if (client.status === "ready") {
-        await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
-      }
-      client.disconnect();
+      await redis.close();
     },
   };
 }

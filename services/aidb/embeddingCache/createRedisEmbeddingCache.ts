@@ -1,6 +1,6 @@
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { createGuardedRedis, describeError } from "../../shared/redis/createGuardedRedis.js";
 import type { EmbeddingCache, EmbeddingCacheStatus } from "./EmbeddingCache.js";
 import type { EmbeddingCacheMetrics, RedisProbeMetrics } from "./embeddingCacheMetrics.js";
 import { CURRENT_MODEL_KEY, decodeVector, embeddingKey, encodeVector } from "./embeddingCacheKeys.js";
@@ -18,20 +18,7 @@ export interface RedisEmbeddingCacheOptions {
   probes: RedisProbeMetrics;
 }
 
-/**
- * Timeouts: a cache must never make a request slower than having no cache.
- * Commands are refused at once while disconnected (no offline queue, no
- * retries), and a reply slower than COMMAND_TIMEOUT_MS counts as a failure.
- */
-const CONNECT_TIMEOUT_MS = 1000;
-const COMMAND_TIMEOUT_MS = 300;
 const SCAN_BATCH = 500;
-/**
- * After a failed command on a connection that still looks open (a stalled
- * or overloaded Redis), requests skip Redis for this long before one tries
- * again, so a slow Redis costs one COMMAND_TIMEOUT_MS per second at most.
- */
-const RETRY_AFTER_FAILURE_MS = 1000;
 
 /** What the marker key holds; it comes from outside, so it is checked. */
 const markerSchema = z.object({
@@ -39,52 +26,20 @@ const markerSchema = z.object({
   epoch: z.number().int().nonnegative(),
 });
 
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions): Promise<EmbeddingCache> {
   const { logger, metrics, probes } = opts;
   const prefix = `embedding:${opts.modelTag}:e${opts.epoch}:`;
   const log = logger.child({ component: "embedding_cache", backend: "redis" });
 
-  const client = new Redis(opts.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    // Keep trying in the background, at most every 2 s.
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  const redis = createGuardedRedis({
+    url: opts.redisUrl,
+    log,
+    degraded: { field: "embedding_cache_degraded", message: "embedding cache unavailable; continuing without it" },
+    recovered: { field: "embedding_cache_recovered", message: "embedding cache available again" },
+    onCommandFailure: () => metrics.errors.inc(),
+    ping: { pingOk: probes.pingOk, latency: probes.latency, intervalMs: opts.probeIntervalMs },
   });
-
-  // undefined while healthy; the reason while degraded.
-  let degradedReason: string | undefined;
-  let closed = false;
-  let lastFailureAt = 0;
-
-  /** Logs the first failure only; every failed operation is counted. */
-  const markDown = (reason: string, countAsError: boolean, attempted = true) => {
-    if (countAsError) metrics.errors.inc();
-    // Only a real attempt restarts the wait; skipped requests do not.
-    if (attempted) lastFailureAt = Date.now();
-    probes.pingOk.set(0);
-    if (degradedReason !== undefined || closed) return;
-    degradedReason = reason;
-    log.warn({ embedding_cache_degraded: true, reason }, "embedding cache unavailable; continuing without it");
-  };
-  const markUp = () => {
-    if (degradedReason === undefined) return;
-    log.info({ embedding_cache_recovered: true, after: degradedReason }, "embedding cache available again");
-    degradedReason = undefined;
-  };
-  const unavailable = () => degradedReason ?? `redis ${client.status}`;
-  /** Whether a request should try Redis now. */
-  const usable = () =>
-    client.status === "ready" && (degradedReason === undefined || Date.now() - lastFailureAt >= RETRY_AFTER_FAILURE_MS);
-
-  client.on("error", (err) => markDown(describe(err), false));
-  client.on("close", () => {
-    if (!closed) markDown("connection closed", false);
-  });
+  const { client } = redis;
 
   /** Deletes keys matching a pattern: SCAN + UNLINK in batches, never KEYS. */
   const deleteMatching = async (pattern: string) => {
@@ -136,60 +91,25 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
   let reconciling: Promise<void> | undefined;
   const runReconcile = () => {
     reconciling ??= reconcile()
-      .catch((err) => markDown(`start-up check failed: ${describe(err)}`, true))
+      .catch((err) => redis.markDown(`start-up check failed: ${describeError(err)}`))
       .finally(() => {
         reconciling = undefined;
       });
     return reconciling;
   };
 
-  let probing: Promise<void> | undefined;
-  const probe = () => {
-    if (closed) return Promise.resolve();
-    probing ??= (async () => {
-      if (client.status !== "ready") {
-        probes.pingOk.set(0);
-        return;
-      }
-      const t0 = process.hrtime.bigint();
-      try {
-        await client.ping();
-        probes.latency.set(Number(process.hrtime.bigint() - t0) / 1e9);
-        probes.pingOk.set(1);
-        markUp();
-      } catch (err) {
-        markDown(describe(err), false);
-      }
-    })().finally(() => {
-      probing = undefined;
-    });
-    return probing;
-  };
-
   client.on("ready", () => {
-    markUp();
-    probes.pingOk.set(1);
     // On every (re)connect: the Redis may have been replaced or another
     // instance may have written its marker meanwhile.
     void runReconcile();
   });
 
-  try {
-    await client.connect();
-    await runReconcile();
-    await probe();
-  } catch (err) {
-    // Start without the cache; ioredis keeps reconnecting in the background.
-    markDown(describe(err), true);
-  }
-
-  const timer = setInterval(() => void probe(), opts.probeIntervalMs);
-  timer.unref();
+  await redis.connect(runReconcile);
 
   const status = (): EmbeddingCacheStatus => {
-    void probe();
-    const ok = degradedReason === undefined && client.status === "ready";
-    return ok ? { backend: "redis", ok, degraded: false } : { backend: "redis", ok, degraded: true, detail: unavailable() };
+    void redis.probe();
+    const ok = redis.healthy();
+    return ok ? { backend: "redis", ok, degraded: false } : { backend: "redis", ok, degraded: true, detail: redis.unavailable() };
   };
 
   return {
@@ -199,18 +119,18 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
         metrics.misses.inc(texts.length);
         return texts.map(() => undefined);
       };
-      if (!usable()) {
-        markDown(unavailable(), true, false);
+      if (!redis.usable()) {
+        redis.markSkipped();
         return none();
       }
       let buffers: (Buffer | null)[];
       try {
         buffers = await client.mgetBuffer(texts.map((t) => embeddingKey(prefix, t)));
       } catch (err) {
-        markDown(describe(err), true);
+        redis.markDown(describeError(err));
         return none();
       }
-      markUp();
+      redis.markUp();
       let hits = 0;
       const out = buffers.map((b) => {
         const v = b ? decodeVector(b, opts.dimensions) : undefined;
@@ -225,8 +145,8 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
     async setMany(entries) {
       const valid = entries.filter(([, v]) => v.length === opts.dimensions && v.every(Number.isFinite));
       if (valid.length === 0) return;
-      if (!usable()) {
-        markDown(unavailable(), true, false);
+      if (!redis.usable()) {
+        redis.markSkipped();
         return;
       }
       const pipeline = client.pipeline();
@@ -239,21 +159,14 @@ export async function createRedisEmbeddingCache(opts: RedisEmbeddingCacheOptions
         const results = await pipeline.exec();
         const failed = results?.find(([err]) => err);
         if (failed) throw failed[0];
-        markUp();
+        redis.markUp();
       } catch (err) {
-        markDown(describe(err), true);
+        redis.markDown(describeError(err));
       }
     },
 
     status,
 
-    async close() {
-      closed = true;
-      clearInterval(timer);
-      if (client.status === "ready") {
-        await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
-      }
-      client.disconnect();
-    },
+    close: redis.close,
   };
 }

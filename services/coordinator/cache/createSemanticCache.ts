@@ -1,9 +1,10 @@
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { z } from "zod";
 import { ConfigError } from "../../shared/config/ConfigError.js";
 import { formatZodIssues } from "../../shared/formatZodIssues.js";
+import { createGuardedRedis, describeError } from "../../shared/redis/createGuardedRedis.js";
+import { execMulti } from "../../shared/redis/execMulti.js";
 import { FUSION_STAMP_KEY, corpusStampKeyFor } from "../../shared/cacheStamps/stampKeys.js";
 import type { CacheStamps, CachedAnswer, LookupResult, SemanticCache, SemanticCacheStatus, Variant } from "./SemanticCache.js";
 import { cosine, decodeRecent, encodeRecent, entryKey, keyHash, lookupScript, recentKey, scopeBase, scopeKey } from "./semanticCacheKeys.js";
@@ -44,16 +45,9 @@ const optionsSchema = z.object({
   probeIntervalMs: z.number().int().positive().default(15_000),
 });
 
-/** Same policy as aidb's embedding cache: a cache must never be slower than no cache. */
-const CONNECT_TIMEOUT_MS = 1000;
-const COMMAND_TIMEOUT_MS = 300;
-/** After a failed command on a connection that looks open (a stalled Redis), skip Redis this long. */
-const RETRY_AFTER_FAILURE_MS = 1000;
 /** Stamps remembered from lookups for `store` calls that do not pass them back. */
 const MEMO_MAX = 10_000;
 const MEMO_TTL_MS = 10 * 60_000;
-
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface Memo {
   stamps: CacheStamps;
@@ -100,78 +94,19 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
   }
 
   const probes = redisProbeGauges(opts.registry);
-  const client = new Redis(o.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  // Same policy as aidb's embedding cache: a cache must never be slower than no cache.
+  const redis = createGuardedRedis({
+    url: o.redisUrl,
+    log,
+    degraded: { field: "semantic_cache_degraded", message: "semantic cache unavailable; answering without it" },
+    recovered: { field: "semantic_cache_recovered", message: "semantic cache available again" },
+    onCommandFailure: () => metrics.errors.inc(),
+    ping: { pingOk: probes.pingOk, latency: probes.latency, intervalMs: o.probeIntervalMs },
   });
+  const { client } = redis;
   client.defineCommand("semcacheLookup", { numberOfKeys: 2, lua: lookupScript });
   const runLookup = (client as unknown as { semcacheLookup: LookupCommand }).semcacheLookup.bind(client);
-
-  let degradedReason: string | undefined;
-  let closed = false;
-  let lastFailureAt = 0;
-
-  const markDown = (reason: string, countAsError: boolean, attempted = true) => {
-    if (countAsError) metrics.errors.inc();
-    if (attempted) lastFailureAt = Date.now();
-    probes.pingOk.set(0);
-    if (degradedReason !== undefined || closed) return;
-    degradedReason = reason;
-    log.warn({ semantic_cache_degraded: true, reason }, "semantic cache unavailable; answering without it");
-  };
-  const markUp = () => {
-    if (degradedReason === undefined) return;
-    log.info({ semantic_cache_recovered: true, after: degradedReason }, "semantic cache available again");
-    degradedReason = undefined;
-  };
-  const unavailable = () => degradedReason ?? `redis ${client.status}`;
-  const usable = () =>
-    client.status === "ready" && (degradedReason === undefined || Date.now() - lastFailureAt >= RETRY_AFTER_FAILURE_MS);
-
-  client.on("error", (err) => markDown(describe(err), false));
-  client.on("close", () => {
-    if (!closed) markDown("connection closed", false);
-  });
-  client.on("ready", () => {
-    markUp();
-    probes.pingOk.set(1);
-  });
-
-  let probing: Promise<void> | undefined;
-  const probe = () => {
-    if (closed) return Promise.resolve();
-    probing ??= (async () => {
-      if (client.status !== "ready") {
-        probes.pingOk.set(0);
-        return;
-      }
-      const t0 = process.hrtime.bigint();
-      try {
-        await client.ping();
-        probes.latency.set(Number(process.hrtime.bigint() - t0) / 1e9);
-        probes.pingOk.set(1);
-        markUp();
-      } catch (err) {
-        markDown(describe(err), false);
-      }
-    })().finally(() => {
-      probing = undefined;
-    });
-    return probing;
-  };
-
-  try {
-    await client.connect();
-    await probe();
-  } catch (err) {
-    markDown(describe(err), true);
-  }
-  const timer = setInterval(() => void probe(), o.probeIntervalMs);
-  timer.unref();
+  await redis.connect();
 
   // Stamps (and the embedding) of lookups that missed, for store calls that do not pass them back.
   const memos = new Map<string, Memo>();
@@ -211,9 +146,9 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
   return {
     async lookup(q) {
       const { variant } = q;
-      if (!usable()) {
-        markDown(unavailable(), true, false);
-        return miss(variant, `redis_unavailable: ${unavailable()}`);
+      if (!redis.usable()) {
+        redis.markSkipped();
+        return miss(variant, `redis_unavailable: ${redis.unavailable()}`);
       }
       const base = scopeBase(variant, q.project, q.namespace);
       const hash = keyHash(q.queryHash);
@@ -221,14 +156,14 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
       let scope: string;
       try {
         const [corpus, fusion, raw] = await runLookup(corpusStampKeyFor(q.project), FUSION_STAMP_KEY, base, hash);
-        markUp();
+        redis.markUp();
         stamps = { corpus: String(corpus), fusion: String(fusion) };
         scope = scopeKey(base, stamps);
         const entry = raw === null ? undefined : parseEntry(raw);
         if (entry) return hit(variant, "exact", entry, 1);
       } catch (err) {
-        markDown(describe(err), true);
-        return miss(variant, `redis_error: ${describe(err)}`);
+        redis.markDown(describeError(err));
+        return miss(variant, `redis_error: ${describeError(err)}`);
       }
 
       const memo = remember(memoKey(variant, q.project, hash), stamps);
@@ -238,7 +173,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         embedding = await q.embed();
         if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every(Number.isFinite)) throw new Error("not a non-empty vector of finite numbers");
       } catch (err) {
-        return miss(variant, `embed_failed: ${describe(err)}`, stamps);
+        return miss(variant, `embed_failed: ${describeError(err)}`, stamps);
       }
       memo.embedding = embedding;
 
@@ -246,8 +181,8 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
       try {
         items = await client.lrangeBuffer(recentKey(scope), 0, o.maxEntriesPerScope - 1);
       } catch (err) {
-        markDown(describe(err), true);
-        return miss(variant, `redis_error: ${describe(err)}`, stamps);
+        redis.markDown(describeError(err));
+        return miss(variant, `redis_error: ${describeError(err)}`, stamps);
       }
       const query = Float32Array.from(embedding);
       let best: { hash: string; similarity: number } | undefined;
@@ -264,8 +199,8 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
       try {
         raw = await client.get(entryKey(scope, best.hash));
       } catch (err) {
-        markDown(describe(err), true);
-        return miss(variant, `redis_error: ${describe(err)}`, stamps);
+        redis.markDown(describeError(err));
+        return miss(variant, `redis_error: ${describeError(err)}`, stamps);
       }
       const entry = raw === null ? undefined : parseEntry(raw);
       if (!entry) return miss(variant, "expired", stamps);
@@ -289,7 +224,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
       try {
         json = JSON.stringify(q.entry);
       } catch (err) {
-        log.warn({ event: "semantic_cache_store_skipped", reason: "not_serialisable", err: describe(err) }, "answer not cached");
+        log.warn({ event: "semantic_cache_store_skipped", reason: "not_serialisable", err: describeError(err) }, "answer not cached");
         return;
       }
       const bytes = Buffer.byteLength(json, "utf8");
@@ -298,8 +233,8 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         return;
       }
       const embedding = q.embedding ?? fresh?.embedding;
-      if (!usable()) {
-        markDown(unavailable(), true, false);
+      if (!redis.usable()) {
+        redis.markSkipped();
         return;
       }
       const scope = scopeKey(scopeBase(q.variant, q.project, q.namespace), stamps);
@@ -314,30 +249,22 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         multi.expire(list, o.ttlSeconds);
       }
       try {
-        const results = await multi.exec();
-        if (!results) throw new Error("MULTI aborted");
-        const failed = results.find(([err]) => err);
-        if (failed) throw failed[0];
-        markUp();
+        await execMulti(multi);
+        redis.markUp();
       } catch (err) {
-        markDown(describe(err), true);
+        redis.markDown(describeError(err));
       }
     },
 
     status(): SemanticCacheStatus {
-      void probe();
-      const healthy = degradedReason === undefined && client.status === "ready";
-      return healthy ? { enabled: true, healthy } : { enabled: true, healthy, reason: unavailable() };
+      void redis.probe();
+      const healthy = redis.healthy();
+      return healthy ? { enabled: true, healthy } : { enabled: true, healthy, reason: redis.unavailable() };
     },
 
     async close() {
-      closed = true;
-      clearInterval(timer);
       memos.clear();
-      if (client.status === "ready") {
-        await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
-      }
-      client.disconnect();
+      await redis.close();
     },
   };
 }
