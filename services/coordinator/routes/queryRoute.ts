@@ -78,6 +78,27 @@ export async function queryRoute(app: KernelApp, { runtime: rt }: { runtime: Coo
   });
 }
 
+/** Records a generated answer, offers it to the semantic cache and counts it. */
+function recordAnswer(
+  rt: CoordinatorRuntime,
+  p: Prepared,
+  backend: "local" | "remote",
+  text: string,
+  routing: ReturnType<typeof routingOf>,
+  context: ReturnType<typeof contextOf>,
+) {
+  recordInteraction(rt, p, {
+    backend,
+    reason: p.decision!.reason,
+    fallbackReason: routing.fallback_reason,
+    routingOverride: p.decision!.routing_override,
+    response: text,
+    status: "ok",
+    cacheEntry: { response: text, backend, routing, context } satisfies CachedQueryAnswer,
+  });
+  rt.metrics.requests.inc({ endpoint: "query", outcome: "ok" });
+}
+
 function failed(rt: CoordinatorRuntime, p: Prepared, err: unknown, status: "error" | "aborted" = "error") {
   finishTimings(rt, p, "query");
   recordInteraction(rt, p, { backend: p.decision!.backend, reason: p.decision!.reason, response: "", status, error: (err as Error).message });
@@ -100,16 +121,7 @@ async function completeAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: () =
   if (gen.result.usage) rt.metrics.completionTokens.inc({ backend: gen.backend }, gen.result.usage.completion_tokens);
   const routing = routingOf(p, gen);
   const context = contextOf(p);
-  recordInteraction(rt, p, {
-    backend: gen.backend,
-    reason: p.decision!.reason,
-    fallbackReason: routing.fallback_reason,
-    routingOverride: p.decision!.routing_override,
-    response: text,
-    status: "ok",
-    cacheEntry: { response: text, backend: gen.backend, routing, context } satisfies CachedQueryAnswer,
-  });
-  rt.metrics.requests.inc({ endpoint: "query", outcome: "ok" });
+  recordAnswer(rt, p, gen.backend, text, routing, context);
   return {
     interaction_id: p.id,
     response: text,
@@ -164,16 +176,7 @@ async function streamAnswer(rt: CoordinatorRuntime, p: Prepared, genBody: () => 
   finishTimings(rt, p, "query");
   sse.send({ type: "done", interaction_id: p.id, finish_reason: finishReason ?? null, timings: p.timings });
   sse.end();
-  recordInteraction(rt, p, {
-    backend: gen.backend,
-    reason: p.decision!.reason,
-    fallbackReason: routing.fallback_reason,
-    routingOverride: p.decision!.routing_override,
-    response: text,
-    status: "ok",
-    cacheEntry: { response: text, backend: gen.backend, routing, context } satisfies CachedQueryAnswer,
-  });
-  rt.metrics.requests.inc({ endpoint: "query", outcome: "ok" });
+  recordAnswer(rt, p, gen.backend, text, routing, context);
   return reply;
 }
 
