@@ -4,20 +4,26 @@ import type { Db, Queryable } from "./Db.js";
 /**
  * The production driver: a `pg` pool against PostgreSQL with pgvector.
  * Every connection gets the session settings (HNSW search breadth) when it
- * is opened.
+ * is opened, before the pool hands it to any query: the pool awaits them
+ * (its `onConnect` hook), and a connection whose settings fail is closed
+ * and the failure goes to the query that asked for it, rather than that
+ * query running without them.
  */
 export async function openPg(opts: { url: string; max?: number; sessionSql?: string }): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 4 });
+  const sessionSql = opts.sessionSql;
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.max ?? 4,
+    onConnect: sessionSql
+      ? async (client) => {
+          await client.query(sessionSql);
+        }
+      : undefined,
+  });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use
     // and the query that needs it reports the failure.
   });
-  if (opts.sessionSql) {
-    const sessionSql = opts.sessionSql;
-    pool.on("connect", (client) => {
-      client.query(sessionSql).catch(() => {});
-    });
-  }
   const asQueryable = (q: Pick<pg.PoolClient, "query">): Queryable => ({
     query: async (sql, params) => {
       const r = await q.query(sql, params ?? []);
