@@ -24,6 +24,8 @@ export interface CoordinatorStackOptions {
   localContextSize?: number;
   /** aidb settings (e.g. redisUrl so it publishes cache stamps). */
   aidb?: Record<string, unknown>;
+  /** The local chat model (default: the tiny model with 8-token answers). */
+  chatModel?: string;
 }
 
 export interface CoordinatorStack {
@@ -49,7 +51,7 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
   const models = inject("models");
   const opened: { close(): Promise<unknown> }[] = [];
   try {
-    const local = await startInferenceApp({ chatModel: models.chatShort, embedModel: models.embed, ...(opts.rerank && { rerankModel: models.rerank }), contextSize: opts.localContextSize ?? 4096 });
+    const local = await startInferenceApp({ chatModel: opts.chatModel ?? models.chatShort, embedModel: models.embed, ...(opts.rerank && { rerankModel: models.rerank }), contextSize: opts.localContextSize ?? 4096 });
     opened.push(local);
     const remote = opts.remote ? await startInferenceApp({ chatModel: models.chatShort, contextSize: 4096 }) : undefined;
     if (remote) opened.push(remote);
