@@ -7,10 +7,12 @@ import { sessionStatements } from "../../services/aidb/db/openDb.js";
 import { createDocumentRepository, type NewDocument } from "../../services/aidb/repo/createDocumentRepository.js";
 import { createSearchRepository } from "../../services/aidb/repo/createSearchRepository.js";
 import { createWeightsRepository } from "../../services/aidb/repo/createWeightsRepository.js";
-import { drivers, type TestDb } from "./helpers/testDb.js";
+import { drivers, missingDrivers, type TestDb } from "./helpers/testDb.js";
 
 // The repositories are written once against the Db interface; this suite
-// runs them on both drivers: PGlite in-process, and `pg` over a socket.
+// runs them on both drivers: PGlite in-process, `pg` over pglite-socket (a
+// pool of 1), and `pg` against real PostgreSQL 15 with pgvector (a pool of 4
+// with production's session settings).
 const dims = 8;
 let jitter = 0;
 /** Mostly along axis i; a little jitter so no two stored vectors are identical. */
@@ -33,6 +35,8 @@ const doc = (project: string, hash: string, texts: string[], extra: Partial<NewD
   modelFingerprint: "test:0000:8",
   ...extra,
 });
+
+for (const [name, reason] of missingDrivers) describe.skip(`repositories on the ${name} driver: ${reason}`, () => it("is skipped", () => {}));
 
 describe.each(drivers)("repositories on the %s driver", (_name, open) => {
   let t: TestDb;

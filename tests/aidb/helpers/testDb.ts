@@ -4,9 +4,12 @@ import { dirname, join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { aidbConfigSchema } from "../../../services/aidb/aidbConfigSchema.js";
 import type { Db } from "../../../services/aidb/db/Db.js";
+import { openDb } from "../../../services/aidb/db/openDb.js";
 import { openPg } from "../../../services/aidb/db/openPg.js";
 import { wrapPglite } from "../../../services/aidb/db/openPglite.js";
+import { postgresMissing, startPostgres, type PostgresCluster } from "../../helpers/startPostgres.js";
 
 // A fresh PGlite runs initdb (2-8 s). Tests instead copy a template data
 // directory made once (kept in .test-artifacts between runs) and open the
@@ -41,7 +44,10 @@ export async function freshDataDir(): Promise<string> {
 
 export interface TestDb {
   db: Db;
-  dataDir: string;
+  /** The PGlite data directory (PGlite and pglite-socket). */
+  dataDir?: string;
+  /** The database's URL (real PostgreSQL). */
+  url?: string;
   close: () => Promise<void>;
 }
 
@@ -76,10 +82,78 @@ export async function openTestPg(): Promise<TestDb> {
   };
 }
 
-export const drivers = [
+// One real PostgreSQL cluster per test file (each file runs in its own
+// process), started by the first database asked for and stopped when the
+// last one open is closed (afterAll).
+let cluster: { started: Promise<PostgresCluster>; open: number } | undefined;
+
+/** The running cluster of this test file, started on first use; pair with releaseTestCluster. */
+export async function acquireTestCluster(): Promise<PostgresCluster> {
+  cluster ??= { started: startPostgres(), open: 0 };
+  cluster.open++;
+  const mine = cluster;
+  try {
+    return await mine.started;
+  } catch (err) {
+    if (cluster === mine) cluster = undefined;
+    throw err;
+  }
+}
+
+/** Stops the cluster once nothing acquired it any more. */
+export async function releaseTestCluster(): Promise<void> {
+  if (!cluster || --cluster.open > 0) return;
+  const { started } = cluster;
+  cluster = undefined;
+  await (await started).stop();
+}
+
+/** The settings production opens its pool with (aidb's config defaults), the pool at least 4. */
+export function productionPoolSettings(): { poolSize: number; efSearch: number } {
+  const config = aidbConfigSchema.parse({ embeddingsUrl: "http://127.0.0.1:1" });
+  return { poolSize: Math.max(4, config.databasePoolSize), efSearch: config.efSearch };
+}
+
+/**
+ * The `pg` driver against real PostgreSQL 15 with pgvector: a fresh
+ * database (vector extension created) of this file's cluster, opened the
+ * way production opens it (openDb: a pool of databasePoolSize, at least 4,
+ * each connection with the session settings).
+ */
+export async function openTestPostgres(): Promise<TestDb> {
+  const pgCluster = await acquireTestCluster();
+  try {
+    const url = await pgCluster.createDatabase();
+    const db = await openDb({ databaseUrl: url, ...productionPoolSettings() });
+    return {
+      db,
+      url,
+      close: async () => {
+        await db.close();
+        await releaseTestCluster();
+      },
+    };
+  } catch (err) {
+    await releaseTestCluster();
+    throw err;
+  }
+}
+
+type Driver = readonly [name: string, open: () => Promise<TestDb>];
+
+/**
+ * The drivers the shared suites run on: PGlite, `pg` over pglite-socket
+ * (pool of 1), and `pg` against real PostgreSQL (pool of 4) where the
+ * machine has PostgreSQL 15 with pgvector (see missingDrivers otherwise).
+ */
+export const drivers: readonly Driver[] = [
   ["pglite", openTestPglite],
   ["pg", openTestPg],
-] as const;
+  ...(postgresMissing ? [] : [["postgres", openTestPostgres] as const]),
+];
+
+/** Drivers this machine cannot run, with the reason: suites report them as skipped. */
+export const missingDrivers: readonly (readonly [name: string, reason: string])[] = postgresMissing ? [["postgres", postgresMissing]] : [];
 
 /** Removes a directory made by freshDataDir. */
 export function removeDataDir(dataDir: string): void {
