@@ -35,6 +35,13 @@ const filterSql = (first: number) => `
 export function createSearchRepository(db: Db) {
   const filterParams = (f: SearchFilter) => [f.project ?? null, f.includeGenerated, f.includeQuarantined];
   return {
+    /**
+     * Whether the vector and keyword candidate queries may run at once: a
+     * `pg` pool gives each its own connection. PGlite has one connection and
+     * runs queries one at a time, so there they run one after the other.
+     */
+    concurrentCandidates: db.driver === "pg",
+
     /** Nearest chunks by cosine distance (HNSW, exact when the index gives fewer than k), with their keyword rank. */
     async vectorCandidates(vector: number[], q: string | null, filter: SearchFilter, k: number): Promise<Candidate[]> {
       const params = [vector, q, ...filterParams(filter), k];

@@ -32,6 +32,8 @@ export interface SearchDeps {
  * - `keyword`: full-text candidates; ts_rank normalised by the best rank among them.
  * - `hybrid`: both candidate sets, each candidate scored by both methods,
  *   fused as `w_vector * vector + w_keyword * keyword` with the stored weights.
+ *   On a pool (`search.concurrentCandidates`) the two candidate queries run
+ *   in parallel; the results are the same either way.
  * The fused score is multiplied by the age decay and the access/feedback
  * bonus; the best `limit` are returned and their documents marked accessed.
  */
@@ -41,11 +43,24 @@ export async function searchChunks(
 ): Promise<SearchResult[]> {
   const k = Math.min(1000, Math.max(50, opts.limit * 5));
   const vector = opts.mode === "keyword" ? null : (await deps.embedder.embed([fitToEmbedder(deps.embedder, opts.q)]))[0];
-  const byId = new Map<string, Candidate>();
-  if (vector) for (const c of await deps.search.vectorCandidates(vector, opts.q, opts.filter, k)) byId.set(c.chunk_id, c);
-  if (opts.mode !== "semantic") {
-    for (const c of await deps.search.keywordCandidates(opts.q, vector, opts.filter, k)) if (!byId.has(c.chunk_id)) byId.set(c.chunk_id, c);
+  const wantKeyword = opts.mode !== "semantic";
+  let vectorHits: Candidate[] = [];
+  let keywordHits: Candidate[] = [];
+  if (vector && wantKeyword && deps.search.concurrentCandidates) {
+    // A pool (PostgreSQL): the two candidate queries run at once on two connections.
+    [vectorHits, keywordHits] = await Promise.all([
+      deps.search.vectorCandidates(vector, opts.q, opts.filter, k),
+      deps.search.keywordCandidates(opts.q, vector, opts.filter, k),
+    ]);
+  } else {
+    // One connection (PGlite): queries run one at a time anyway.
+    if (vector) vectorHits = await deps.search.vectorCandidates(vector, opts.q, opts.filter, k);
+    if (wantKeyword) keywordHits = await deps.search.keywordCandidates(opts.q, vector, opts.filter, k);
   }
+  // Vector candidates first, then keyword ones, whichever query finished first.
+  const byId = new Map<string, Candidate>();
+  for (const c of vectorHits) byId.set(c.chunk_id, c);
+  for (const c of keywordHits) if (!byId.has(c.chunk_id)) byId.set(c.chunk_id, c);
   const candidates = [...byId.values()].filter((c) => opts.mode !== "keyword" || c.rank > 0);
   if (candidates.length === 0) return [];
   const maxRank = Math.max(...candidates.map((c) => c.rank));
