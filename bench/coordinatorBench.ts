@@ -10,10 +10,11 @@ import { synthModel } from "../services/models/synthModel.js";
 import { launchStack, type RunningStack } from "../services/stack/launchStack.js";
 // The same throwaway redis-server and free-port helpers the tests use (no test framework in them).
 import { freePort, startRedis } from "../tests/helpers/startRedis.js";
+import type { SuiteOptions, SuiteRun } from "./benchSuites.js";
 import { median, postJson, rssBytes, startService, type ServiceProcess } from "./benchUtils.js";
 import type { BenchResult } from "./inferenceBench.js";
 
-const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+let log: (m: string) => void = (m) => process.stderr.write(`bench: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The overhead and cache-hit load: concurrent keep-alive connections. */
@@ -23,6 +24,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const FRONT_CLIENTS = 4;
 const FRONT_REQUESTS = 12;
 const FRONT_MAX_TOKENS = 64;
+
+/** Full sizes, or smoke sizes: every step once, in a few seconds, figures meaningless. */
+function sizes(smoke: boolean) {
+  const ms = (full: number) => (smoke ? Math.min(full, 300) : full);
+  return {
+    rounds: smoke ? 1 : ROUNDS,
+    frontRequests: smoke ? 2 : FRONT_REQUESTS,
+    frontMaxTokens: smoke ? 8 : FRONT_MAX_TOKENS,
+    documents: smoke ? 5 : 40,
+    idleReads: smoke ? 1 : 3,
+    ms,
+  };
+}
 
 // ---------------------------------------------------------------- processes
 
@@ -182,8 +196,10 @@ function documents(n: number) {
   });
 }
 
-export async function runCoordinatorBench(root: string): Promise<{ results: BenchResult[]; machine: string }> {
-  const dir = join(root, ".bench-artifacts");
+export async function runCoordinatorBench(root: string, opts: SuiteOptions): Promise<SuiteRun> {
+  log = opts.log;
+  const { rounds: ROUNDS, frontRequests: FRONT_REQUESTS, frontMaxTokens: FRONT_MAX_TOKENS, idleReads, ms } = sizes(opts.smoke);
+  const dir = opts.artifactsDir;
   const aqBin = join(root, "dist", "aq.js");
   const stackDir = join(dir, "coordinator-stack");
   rmSync(stackDir, { recursive: true, force: true });
@@ -193,7 +209,7 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
   log("coordinator: synthetic models");
   const chatTiny = (await synthModel({ out: join(dir, "coordinator-chat-tiny.gguf"), preset: "tiny", seed: 1, answerLength: 4 })).path;
   const embedTiny = (await synthModel({ out: join(dir, "coordinator-embed-tiny.gguf"), preset: "tiny", seed: 2 })).path;
-  const benchModel = (await synthModel({ out: join(dir, "coordinator-bench.gguf"), preset: "bench", seed: 1, contextLength: 4096 })).path;
+  const benchModel = (await synthModel({ out: join(dir, "coordinator-bench.gguf"), preset: opts.smoke ? "tiny" : "bench", seed: 1, contextLength: 4096 })).path;
 
   const stoppers: (() => Promise<void>)[] = [];
   let stack: RunningStack | undefined;
@@ -221,7 +237,7 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
     const coord = stack.urls.coordinator;
     const coordPid = stack.services.coordinator.child.pid!;
 
-    const ingest = await postJson(`${stack.urls.aidb}/documents`, { documents: documents(40) });
+    const ingest = await postJson(`${stack.urls.aidb}/documents`, { documents: documents(sizes(opts.smoke).documents) });
     if (ingest.status !== 200) throw new Error(`ingest: ${ingest.status} ${await ingest.text()}`);
     const stored = ((await ingest.json()) as { stored: number }).stored;
 
@@ -232,11 +248,11 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
       if (r.status !== 200) throw new Error(`/query: ${r.status} ${await r.text()}`);
       await r.arrayBuffer();
     }
-    await sleep(3000);
+    await sleep(ms(3000));
     const rssIdle: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < idleReads; i++) {
       rssIdle.push(rssBytes(coordPid));
-      await sleep(500);
+      await sleep(ms(500));
     }
     const idleMb = median(rssIdle) / 2 ** 20;
 
@@ -248,10 +264,10 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
     const queryBody = { query: "How do I combine {{words}}?", project: "bench" };
     const overheadLoad = (nonce: string, durationMs: number) =>
       load(root, { url: `${coord}/query`, body: queryBody, connections: CLIENTS, durationMs, nonce, words: vocabulary });
-    await overheadLoad("warm", 2000);
+    await overheadLoad("warm", ms(2000));
     const before = await overheadBuckets(coord, "query");
     const rounds: LoadResult[] = [];
-    for (let i = 0; i < ROUNDS; i++) rounds.push(await overheadLoad(`r${i}`, 3000));
+    for (let i = 0; i < ROUNDS; i++) rounds.push(await overheadLoad(`r${i}`, ms(3000)));
     const after = await overheadBuckets(coord, "query");
     const semanticHits = rounds.reduce((a, r) => a + r.cache_hits, 0);
     const p = (k: "p50" | "p95" | "p99") => median(rounds.map((r) => r.overhead_ms[k]));
@@ -285,12 +301,12 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
 
     // The same questions from one client: the coordinator's own cost when the
     // machine is not saturated by the other services.
-    const single = await load(root, { url: `${coord}/query`, body: queryBody, connections: 1, durationMs: 5000, nonce: "single", words: vocabulary });
+    const single = await load(root, { url: `${coord}/query`, body: queryBody, connections: 1, durationMs: ms(5000), nonce: "single", words: vocabulary });
     results.push({
       name: "Coordinator overhead p95, 1 client (/query, cache misses)",
       value: single.overhead_ms.p95,
       unit: "ms",
-      detail: `p50 ${single.overhead_ms.p50.toFixed(2)}, p99 ${single.overhead_ms.p99.toFixed(2)} ms over ${single.ok - single.cache_hits} answers in 5 s; client-side latency p50 ${single.latency_ms.p50.toFixed(0)} ms`,
+      detail: `p50 ${single.overhead_ms.p50.toFixed(2)}, p99 ${single.overhead_ms.p99.toFixed(2)} ms over ${single.ok - single.cache_hits} answers in ${ms(5000) / 1000} s; client-side latency p50 ${single.latency_ms.p50.toFixed(0)} ms`,
     });
 
     // 3. Cache hits: one question, warmed, then hammered.
@@ -299,9 +315,9 @@ export async function runCoordinatorBench(root: string): Promise<{ results: Benc
     for (let i = 0; i < 2; i++) await (await postJson(`${coord}/query`, hitBody)).arrayBuffer();
     const check = (await (await postJson(`${coord}/query`, hitBody)).json()) as { cache?: { hit: boolean } };
     if (check.cache?.hit !== true) throw new Error(`cache warm-up: the question is not answered from the cache (${JSON.stringify(check.cache)})`);
-    await load(root, { url: `${coord}/query`, body: hitBody, connections: CLIENTS, durationMs: 1500 });
+    await load(root, { url: `${coord}/query`, body: hitBody, connections: CLIENTS, durationMs: ms(1500) });
     const hitRounds: LoadResult[] = [];
-    for (let i = 0; i < ROUNDS; i++) hitRounds.push(await load(root, { url: `${coord}/query`, body: hitBody, connections: CLIENTS, durationMs: 3000 }));
+    for (let i = 0; i < ROUNDS; i++) hitRounds.push(await load(root, { url: `${coord}/query`, body: hitBody, connections: CLIENTS, durationMs: ms(3000) }));
     const misses = hitRounds.reduce((a, r) => a + r.ok - r.cache_hits, 0);
     if (misses) throw new Error(`cache-hit rounds: ${misses} answers were not cache hits`);
     const hitRps = median(hitRounds.map((r) => r.rps));

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { getLlama, LlamaChat, resolveChatWrapper, type ChatHistoryItem } from "node-llama-cpp";
 import { synthModel } from "../services/models/synthModel.js";
 import { defaultThreads } from "../services/inference/defaultThreads.js";
+import type { SuiteOptions, SuiteRun } from "./benchSuites.js";
 import { median, postJson, rssBytes, startService, type ServiceProcess } from "./benchUtils.js";
 
 export interface BenchResult {
@@ -17,11 +18,9 @@ export interface BenchResult {
   detail: string;
 }
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-
 /** Four requests at once against the same four one after another, same service. */
-async function concurrency(svc: ServiceProcess, preset: string): Promise<BenchResult> {
-  const body = { messages: [{ role: "user", content: "Write about the NixOS module system." }], max_tokens: 128, temperature: 1 };
+async function concurrency(svc: ServiceProcess, preset: string, rounds: number, maxTokens: number): Promise<BenchResult> {
+  const body = { messages: [{ role: "user", content: "Write about the NixOS module system." }], max_tokens: maxTokens, temperature: 1 };
   const one = async () => (await postJson(`${svc.url}/v1/chat/completions`, body)).json();
   const sequential = async () => {
     const t = performance.now();
@@ -43,19 +42,24 @@ async function concurrency(svc: ServiceProcess, preset: string): Promise<BenchRe
     unit: "×",
     target: "≥ 2",
     pass: r >= 2,
-    detail: `4 × 128 tokens, --sequences 4, median of ${rounds}`,
+    detail: `4 × ${maxTokens} tokens, --sequences 4, median of ${rounds}`,
   };
 }
-const genTokens = 256;
 
-export async function runInferenceBench(root: string): Promise<{ results: BenchResult[]; machine: string }> {
-  const dir = join(root, ".bench-artifacts");
+export async function runInferenceBench(root: string, opts: SuiteOptions): Promise<SuiteRun> {
+  const { smoke, log } = opts;
+  // Smoke sizes run every step once on the tiny model, in seconds.
+  const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS ?? 5);
+  const genTokens = smoke ? 16 : 256;
+  const concurrentTokens = smoke ? 16 : 128;
+  const burstSize = smoke ? 16 : 256;
+  const startups = smoke ? 1 : 3;
+  const dir = opts.artifactsDir;
   const aqBin = join(root, "dist", "aq.js");
-  const bench = (await synthModel({ out: join(dir, "bench.gguf"), preset: "bench", seed: 1, contextLength: 4096 })).path;
+  const bench = (await synthModel({ out: join(dir, "bench.gguf"), preset: smoke ? "tiny" : "bench", seed: 1, contextLength: 4096 })).path;
   const tiny = (await synthModel({ out: join(dir, "tiny.gguf"), preset: "tiny", seed: 1 })).path;
   const threads = defaultThreads();
   const results: BenchResult[] = [];
-  const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
   // 1. Tokens/s through the HTTP API against node-llama-cpp in-process.
   {
@@ -114,31 +118,31 @@ export async function runInferenceBench(root: string): Promise<{ results: BenchR
 
     // 2. Four concurrent requests against the same four one after another.
     log("generation: 4 concurrent vs 4 sequential");
-    results.push(await concurrency(svc, "bench"));
+    results.push(await concurrency(svc, "bench", rounds, concurrentTokens));
     await svc.stop();
     // The same on the tiny model, where per-token overhead, not arithmetic,
     // dominates: this shows what batching sequences buys when it can.
     const tinySvc = await startService(aqBin, ["--chat-model", tiny, "--sequences", "4", "--threads", String(threads)]);
-    results.push(await concurrency(tinySvc, "tiny"));
+    results.push(await concurrency(tinySvc, "tiny", rounds, concurrentTokens));
     await tinySvc.stop();
   }
 
   // 3. Embeddings: 256 concurrent single-text requests, batching on vs off.
   {
-    log("embeddings: batching on vs off");
+    log(`embeddings: batching on vs off, ${burstSize} at once`);
     const common = ["--chat-model", tiny, "--embed-model", bench, "--context-size", "512", "--threads", String(threads)];
     const on = await startService(aqBin, common);
     const off = await startService(aqBin, common, { AI_INFERENCE_EMBEDDING_BATCHING: "false" });
     const burst = async (svc: ServiceProcess) => {
       const t = performance.now();
       await Promise.all(
-        Array.from({ length: 256 }, async (_, i) => {
+        Array.from({ length: burstSize }, async (_, i) => {
           const r = await postJson(`${svc.url}/v1/embeddings`, { input: `document ${i} about flakes, modules and derivations` });
           if (r.status !== 200) throw new Error(`embeddings: ${r.status}`);
           await r.arrayBuffer();
         }),
       );
-      return 256 / ((performance.now() - t) / 1000);
+      return burstSize / ((performance.now() - t) / 1000);
     };
     await burst(on);
     await burst(off);
@@ -150,7 +154,7 @@ export async function runInferenceBench(root: string): Promise<{ results: BenchR
     }
     const [mon, moff] = [median(onRates), median(offRates)];
     results.push({
-      name: "Embeddings, 256 concurrent, batching on / off",
+      name: `Embeddings, ${burstSize} concurrent, batching on / off`,
       value: mon / moff,
       unit: "×",
       target: "≥ 2",
@@ -166,7 +170,7 @@ export async function runInferenceBench(root: string): Promise<{ results: BenchR
     const rss: number[] = [];
     const readyTiny: number[] = [];
     const readyBench: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < startups; i++) {
       const svc = await startService(aqBin, ["--chat-model", tiny]);
       readyTiny.push(svc.readyMs);
       await new Promise((r) => setTimeout(r, 1500));
@@ -177,9 +181,9 @@ export async function runInferenceBench(root: string): Promise<{ results: BenchR
       await big.stop();
     }
     const mb = median(rss) / 1024 / 1024;
-    results.push({ name: "Idle resident memory, tiny model", value: mb, unit: "MB", target: "≤ 150", pass: mb <= 150, detail: `VmRSS 1.5 s after ready, median of 3` });
-    results.push({ name: "Start to ready, tiny model", value: median(readyTiny) / 1000, unit: "s", detail: "process spawn until /ready is 200, median of 3" });
-    results.push({ name: "Start to ready, bench model", value: median(readyBench) / 1000, unit: "s", detail: "process spawn until /ready is 200, median of 3" });
+    results.push({ name: "Idle resident memory, tiny model", value: mb, unit: "MB", target: "≤ 150", pass: mb <= 150, detail: `VmRSS 1.5 s after ready, median of ${startups}` });
+    results.push({ name: "Start to ready, tiny model", value: median(readyTiny) / 1000, unit: "s", detail: `process spawn until /ready is 200, median of ${startups}` });
+    results.push({ name: "Start to ready, bench model", value: median(readyBench) / 1000, unit: "s", detail: `process spawn until /ready is 200, median of ${startups}` });
   }
 
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, default threads ${threads}`;
