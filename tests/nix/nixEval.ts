@@ -14,12 +14,18 @@ export const nixMissing: string | null = onPath("nix-instantiate")
   ? null
   : "nix-instantiate not found (Debian package nix-bin; scripts/provision.sh installs it)";
 
-/** Why the module tests cannot run here, or null when NIXPKGS_LIB points to a nixpkgs lib. */
+/** nixpkgs' lib vendored next to the repository (../shared/vendor/nixpkgs-lib/lib from the repository root). */
+export const vendoredNixpkgsLib = resolve(repoRoot, "../shared/vendor/nixpkgs-lib/lib");
+
+/** The nixpkgs lib directory the module tests use: NIXPKGS_LIB when set, else the vendored copy when it exists. */
+export const nixpkgsLib: string | null = process.env.NIXPKGS_LIB || (existsSync(resolve(vendoredNixpkgsLib, "default.nix")) ? vendoredNixpkgsLib : null);
+
+/** Why the module tests cannot run here, or null when a nixpkgs lib was found. */
 export const nixpkgsLibMissing: string | null = (() => {
   const dir = process.env.NIXPKGS_LIB;
-  if (!dir) return "NIXPKGS_LIB is not set (point it at a nixpkgs lib directory, e.g. a checkout of nix-community/nixpkgs.lib's lib/)";
-  if (!existsSync(resolve(dir, "default.nix"))) return `NIXPKGS_LIB=${dir} has no default.nix`;
-  return null;
+  if (dir) return existsSync(resolve(dir, "default.nix")) ? null : `NIXPKGS_LIB=${dir} has no default.nix`;
+  if (nixpkgsLib) return null;
+  return "no nixpkgs lib: NIXPKGS_LIB is not set and ../shared/vendor/nixpkgs-lib/lib (next to the repository) does not exist; point NIXPKGS_LIB at a nixpkgs lib/ directory, e.g. a checkout of nix-community/nixpkgs.lib's lib/";
 })();
 
 export interface NixResult {
@@ -28,9 +34,17 @@ export interface NixResult {
   stderr: string;
 }
 
+/**
+ * The environment nix-instantiate runs in. The tests only evaluate, never
+ * build, so they need no build users: an empty build-users-group keeps Nix
+ * from warning on stderr when the machine's nix.conf names a `nixbld` group
+ * that does not exist (Debian's nix-bin on a fresh machine).
+ */
+const nixEnv = { ...process.env, NIX_CONFIG: [process.env.NIX_CONFIG, "build-users-group ="].filter(Boolean).join("\n") };
+
 /** Runs nix-instantiate in the repository root and returns what it printed. */
 export function nixInstantiate(args: string[]): NixResult {
-  const r = spawnSync("nix-instantiate", args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync("nix-instantiate", args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: nixEnv });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -65,17 +79,43 @@ export function nixString(s: string): string {
   return JSON.stringify(s).replace(/\$\{/g, "\\${");
 }
 
+/** The harness expression for a host: nix/modules plus `modulesNix`, evaluated with the nixpkgs mirrors. */
+export function hostExpr(modulesNix: string): string {
+  return `import ./tests/nix/harness/eval-host.nix { nixpkgsLib = ${nixString(nixpkgsLib ?? "")}; modules = [ ${modulesNix} ]; }`;
+}
+
+/**
+ * Evaluates what building the host would evaluate (the harness's `toplevel`):
+ * it throws on a failed assertion as NixOS does, then renders every systemd
+ * unit, the sysctl file, users and tmpfiles, so every option value and every
+ * package a unit references is forced (an unfree package refuses here).
+ */
+export function evalToplevel<T = Toplevel>(modulesNix: string): T {
+  if (!nixpkgsLib) throw new Error(nixpkgsLibMissing ?? "no nixpkgs lib");
+  return nixEval<T>(`(${hostExpr(modulesNix)}).toplevel`);
+}
+
 /** Evaluates nix/modules for a host (modules given as Nix source) through the test harness. */
 export function evalHost<T = HostEval>(modulesNix: string): T {
-  const lib = process.env.NIXPKGS_LIB;
-  if (!lib) throw new Error(nixpkgsLibMissing ?? "NIXPKGS_LIB is not set");
-  return nixEval<T>(`import ./tests/nix/harness/eval-host.nix { nixpkgsLib = ${nixString(lib)}; modules = [ ${modulesNix} ]; }`);
+  if (!nixpkgsLib) throw new Error(nixpkgsLibMissing ?? "no nixpkgs lib");
+  return nixEval<T>(`builtins.removeAttrs (${hostExpr(modulesNix)}) [ "toplevel" ]`);
 }
 
 /** Like evalHost, for a configuration that must fail to evaluate; returns the error. */
 export function evalHostError(modulesNix: string, force = "failedAssertions"): string {
-  const lib = process.env.NIXPKGS_LIB ?? "";
-  return nixEvalError(`(import ./tests/nix/harness/eval-host.nix { nixpkgsLib = ${nixString(lib)}; modules = [ ${modulesNix} ]; }).${force}`);
+  return nixEvalError(`(${hostExpr(modulesNix)}).${force}`);
+}
+
+export interface Toplevel {
+  /** Unit file text per unit name (`ai-inference.service`, `postgresql.target`, ...), rendered as NixOS renders it. */
+  units: Record<string, string>;
+  /** /etc/sysctl.d/60-nixos.conf. */
+  sysctl: string;
+  tmpfiles: string[];
+  users: Record<string, { group: string; isSystemUser: boolean; uid: number | null }>;
+  groups: string[];
+  firewallTCPPorts: number[];
+  warnings: string[];
 }
 
 export interface UnitEval {
