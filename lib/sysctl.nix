@@ -25,13 +25,19 @@ let
       "vm.page-cluster" = 0;
       "kernel.numa_balancing" = 0;
     };
-    # large: workstations with RAM to spare. Keep the model resident, allow the
-    # many mappings Qdrant's mmap storage makes.
+    # large: workstations with RAM to spare. Keep the model resident.
+    #
+    # No vm.max_map_count here, on purpose. Qdrant's mmap storage wants at
+    # least 262144 mappings, and NixOS itself already sets
+    # vm.max_map_count = mkDefault 1048576 (nixos/modules/config/sysctl.nix).
+    # A second mkDefault of the key fails evaluation (sysctl values merge as
+    # unique options), and a higher priority would lower the limit for
+    # everything else on the machine. tests/nix checks that the value a large
+    # host ends up with is at least 262144.
     throughput = {
       "vm.overcommit_memory" = 1;
       "vm.swappiness" = 10;
       "kernel.numa_balancing" = 0;
-      "vm.max_map_count" = 262144;
       "vm.dirty_background_ratio" = 5;
     };
   };

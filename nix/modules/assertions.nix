@@ -15,6 +15,16 @@ let
   ram = cfg.facts.systemRamGb;
   collisions = aiLib.portCollisions cfg.ports;
   hostCpu = pkgs.stdenv.hostPlatform.parsed.cpu.name;
+
+  # nixpkgs' open-webui is unfree (its own "Open WebUI License", free = false).
+  # We do not accept that licence for the user with a module-level
+  # nixpkgs.config.allowUnfreePredicate: nixpkgs.config merges with
+  # recursiveUpdate, so our predicate and a host's own (NVIDIA drivers, say)
+  # would silently replace one another, and the licence is the operator's to
+  # accept. Instead we stop with the option to set. meta.available is false
+  # exactly when nixpkgs would refuse to evaluate the package.
+  webUiPackage = config.services.open-webui.package;
+  webUiRefused = (webUiPackage.meta.unfree or false) && !(webUiPackage.meta.available or true);
 in
 {
   config = lib.mkIf cfg.enable {
@@ -38,6 +48,13 @@ in
       {
         assertion = !cfg.webUi.enable || tier.webUi;
         message = "services.ai-stack.webUi.enable: the ${cfg.hardwareTier} tier does not allow Open WebUI (see lib/tiers.json).";
+      }
+      {
+        assertion = cfg.webUi.enable -> !webUiRefused;
+        message = ''
+          services.ai-stack.webUi.enable: nixpkgs' open-webui package has an unfree licence (Open WebUI License) that this configuration does not allow. To accept it for this package only, add to the host:
+            nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "open-webui" ];
+          (merge "open-webui" into your existing allowUnfreePredicate if you have one; or set nixpkgs.config.allowUnfree = true), or set services.ai-stack.webUi.enable = false.'';
       }
       {
         assertion = !cfg.webUi.enable || cfg.ports.openWebui != null;

@@ -97,6 +97,10 @@ in
           "thermal_zone"
           "textfile"
         ];
+        # node_exporter enables its rapl collector by default, but energy_uj
+        # is root-only since Linux 5.10 (CVE-2020-8694) and node-exporter runs
+        # unprivileged: the collector would only log permission errors.
+        disabledCollectors = [ "rapl" ];
         extraFlags = [ "--collector.textfile.directory=${textfileDir}" ];
       };
     };

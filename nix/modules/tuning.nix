@@ -44,10 +44,10 @@ in
         };
       })
 
-      # x86_64 only: RAPL energy counters for node-exporter's rapl collector.
-      (lib.mkIf isx86_64 {
-        boot.kernelModules = [ "intel_rapl_msr" ];
-      })
+      # No intel_rapl_msr: the RAPL energy counters (energy_uj) are readable
+      # by root only since Linux 5.10 (CVE-2020-8694), and node-exporter runs
+      # as an unprivileged user, so its rapl collector could never read them
+      # (monitoring.nix turns that collector off).
 
       # AMD CPUs: the amd-pstate EPP driver and the k10temp sensor (hwmon).
       (lib.mkIf (isx86_64 && facts.cpuVendor == "amd") {

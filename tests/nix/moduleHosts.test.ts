@@ -53,7 +53,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
     const serve: Record<string, string> = { "ai-inference": "inference", "ai-embeddings": "inference", "ai-aidb": "aidb", "ai-coordinator": "coordinator" };
     for (const [unit, what] of Object.entries(serve)) {
       const u = units[unit];
-      expect(u?.serviceConfig.ExecStart).toMatch(new RegExp(`-nixos-ai-stack/bin/aq serve ${what} --config /nix/store/\\S+-${unit}\\.json$`));
+      expect(u?.serviceConfig.ExecStart).toMatch(new RegExp(`-nixos-ai-stack-[^/]+/bin/aq serve ${what} --config /nix/store/\\S+-${unit}\\.json$`));
       expect(u?.environment.AI_STACK_CONFIG).toMatch(new RegExp(`-${unit}\\.json$`));
       expect(u?.wantedBy).toContain("multi-user.target");
     }
@@ -162,12 +162,12 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
 
   it("tunes by tier and hardware: zram, huge pages, x86 modules, AMD and Intel extras", () => {
     expect(hosts["sbc-nano"].zram).toMatchObject({ enable: true, algorithm: "lz4", memoryPercent: 50 });
-    expect(hosts.workstation.zram).toEqual({});
+    expect(hosts.workstation.zram.enable).toBe(false);
     expect(hosts["sbc-nano"].kernelParams).toContain("transparent_hugepage=never");
     expect(hosts.pi5.kernelParams).toContain("transparent_hugepage=madvise");
     // x86_64-only modules stay off the ARM boards.
     expect(hosts.pi5.kernelModules).toEqual([]);
-    expect(hosts["laptop-small"].kernelModules).toEqual(expect.arrayContaining(["intel_rapl_msr", "coretemp"]));
+    expect(hosts["laptop-small"].kernelModules).toEqual(["coretemp"]);
     expect(hosts["laptop-small"].thermald).toBe(true);
     expect(hosts["thinkpad-p14s"].thermald).toBe(false);
     expect(hosts["thinkpad-p14s"].kernelParams).toContain("amd_pstate=active");

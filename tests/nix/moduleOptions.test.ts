@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import ports from "../../lib/ports.json" with { type: "json" };
-import { evalHost, evalHostError, nixMissing, nixpkgsLibMissing } from "./nixEval.js";
+import { evalHost, evalHostError, evalToplevel, nixMissing, nixpkgsLibMissing } from "./nixEval.js";
 
 const missing = nixMissing ?? nixpkgsLibMissing;
 if (missing) console.warn(`tests/nix/moduleOptions: skipped: ${missing}`);
 
-/** A host module: the stack enabled with `facts`, plus more `services.ai-stack` settings. */
-const host = (ram: number, extra = "", arch = "x86_64") =>
-  `{ nixpkgs.hostPlatform = "${arch}-linux"; services.ai-stack = { enable = true; facts.systemRamGb = ${ram}; ${extra} }; }`;
+/** What docs/deploy.md tells a host to add to accept Open WebUI's licence. */
+const allowOpenWebui = `nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "open-webui" ];`;
+
+/** A bootable host module: the stack enabled with `facts`, plus more `services.ai-stack` settings and other `options`. */
+const host = (ram: number, extra = "", arch = "x86_64", options = "") =>
+  `({ lib, ... }: { nixpkgs.hostPlatform = "${arch}-linux"; fileSystems."/".device = "/dev/sda1"; boot.loader.grub.devices = [ "/dev/sda" ]; services.ai-stack = { enable = true; facts.systemRamGb = ${ram}; ${extra} }; ${options} })`;
 
 describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", () => {
   it("refuses an invalid tier string, naming the option", () => {
@@ -67,13 +70,15 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
   });
 
   it("allows Open WebUI only on tiers that allow it and with a port, bound to localhost and pointed at the coordinator", () => {
-    expect(evalHost(host(8, `webUi.enable = true; ports.openWebui = 8090;`)).failedAssertions).toEqual([
+    expect(evalHost(host(8, `webUi.enable = true; ports.openWebui = 8090;`, "x86_64", allowOpenWebui)).failedAssertions).toEqual([
       expect.stringMatching(/services\.ai-stack\.webUi\.enable: the micro tier does not allow Open WebUI/),
     ]);
     if (!("openWebui" in ports)) {
-      expect(evalHost(host(16, `webUi.enable = true;`)).failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.ports\.openWebui must be set/)]);
+      expect(evalHost(host(16, `webUi.enable = true;`, "x86_64", allowOpenWebui)).failedAssertions).toEqual([
+        expect.stringMatching(/services\.ai-stack\.ports\.openWebui must be set/),
+      ]);
     }
-    const r = evalHost(host(16, `webUi.enable = true; ports.openWebui = 8090;`));
+    const r = evalHost(host(16, `webUi.enable = true; ports.openWebui = 8090;`, "x86_64", allowOpenWebui));
     expect(r.failedAssertions).toEqual([]);
     expect(r.openWebui).toMatchObject({
       enable: true,
@@ -82,6 +87,25 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
       openFirewall: false,
       environment: expect.objectContaining({ OPENAI_API_BASE_URL: `http://127.0.0.1:${ports.coordinator}/v1` }),
     });
+  });
+
+  it("stops webUi.enable on a default configuration with the option to set, since nixpkgs' open-webui is unfree", () => {
+    const webUi = `webUi.enable = true; ports.openWebui = 8090;`;
+    const refused = evalHost(host(16, webUi));
+    expect(refused.failedAssertions).toEqual([
+      expect.stringMatching(/^services\.ai-stack\.webUi\.enable: nixpkgs' open-webui package has an unfree licence \(Open WebUI License\)/),
+    ]);
+    expect(refused.failedAssertions[0]).toContain(`nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "open-webui" ];`);
+    // As on NixOS, building stops at the assertion, before nixpkgs' own refusal.
+    expect(evalHostError(host(16, webUi), "toplevel")).toMatch(/Failed assertions:\s+- services\.ai-stack\.webUi\.enable: nixpkgs' open-webui package has an unfree licence/);
+    // A predicate for other packages only does not let it through.
+    expect(evalHost(host(16, webUi, "x86_64", `nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (pkg.pname or "") [ "nvidia-x11" ];`)).failedAssertions).toHaveLength(1);
+    // The documented fix, or allowUnfree, builds a unit that runs the package.
+    for (const allow of [allowOpenWebui, `nixpkgs.config.allowUnfree = true;`]) {
+      const unit = evalToplevel(host(16, webUi, "x86_64", allow)).units["open-webui.service"];
+      expect(unit, allow).toMatch(/^ExecStart=\/nix\/store\/\S+-open-webui-[^/]+\/bin\/open-webui serve --host 127\.0\.0\.1 --port 8090$/m);
+      expect(unit).toContain(`Environment="OPENAI_API_BASE_URL=http://127.0.0.1:${ports.coordinator}/v1"`);
+    }
   });
 
   it("allows Qdrant only on the large tier", () => {

@@ -1,7 +1,13 @@
-# Evaluate nix/modules (with stub-options.nix) for one host configuration and
-# return what the tests check. Used by tests/nix/*.test.ts:
+# Evaluate nix/modules for one host configuration against the mirrored NixOS
+# modules in ./nixos (and the package set of ./stub-pkgs.nix), and return what
+# the tests check. Used by tests/nix/*.test.ts:
 #   nix-instantiate --eval --strict --json -E \
 #     'import ./tests/nix/harness/eval-host.nix { nixpkgsLib = /path/to/lib; modules = [ { ... } ]; }'
+# Everything but `toplevel` is a report of option values. `toplevel` stands
+# for system.build.toplevel: like nixos/modules/system/activation/top-level.nix
+# it throws on a failed assertion, then renders every unit file the way NixOS
+# does (nixos/lib/systemd-lib.nix), the sysctl file, tmpfiles, users and the
+# system packages, which forces every value and every package they name.
 {
   nixpkgsLib,
   modules,
@@ -10,18 +16,61 @@ let
   lib = import nixpkgsLib;
   eval = lib.evalModules {
     modules = [
-      ./stub-options.nix
+      ./nixos
       ../../../nix/modules
-    ] ++ modules;
+    ]
+    ++ modules;
   };
   config = eval.config;
   cfg = config.services.ai-stack;
+  systemdLib = import ./nixos/lib/systemd-lib.nix {
+    inherit lib;
+    pkgs = config._module.args.pkgs;
+  };
   # The stack's own units (lib.unitNames) that this host runs.
   aiUnits = lib.filterAttrs (name: _: builtins.elem name (import ../../../lib).unitNames) config.systemd.services;
   extraUnits = builtins.attrNames (lib.filterAttrs (name: _: lib.hasPrefix "ai-stack-" name) config.systemd.services);
+  failedAssertions = map (a: a.message) (builtins.filter (a: !a.assertion) config.assertions);
+  node = config.services.prometheus.exporters.node;
+
+  toplevel =
+    if failedAssertions != [ ] then
+      throw "\nFailed assertions:\n${lib.concatMapStringsSep "\n" (m: "- ${m}") failedAssertions}"
+    else
+      {
+        units =
+          lib.mapAttrs' (_: u: lib.nameValuePair u.name (systemdLib.serviceToText u)) (
+            lib.filterAttrs (_: u: u.enable) config.systemd.services
+          )
+          // lib.mapAttrs' (_: u: lib.nameValuePair u.name (systemdLib.targetToText u)) (
+            lib.filterAttrs (_: u: u.enable) config.systemd.targets
+          );
+        sysctl = lib.concatStrings (
+          lib.mapAttrsToList (
+            n: v: lib.optionalString (v != null) "${n}=${if v == false then "0" else toString v}\n"
+          ) config.boot.kernel.sysctl
+        );
+        tmpfiles =
+          config.systemd.tmpfiles.rules
+          ++ lib.concatLists (
+            lib.mapAttrsToList (
+              _: paths:
+              lib.concatLists (
+                lib.mapAttrsToList (
+                  path: types: lib.mapAttrsToList (_: r: "${r.type} ${path} ${r.mode} ${r.user} ${r.group} ${r.age} ${r.argument}") types
+                ) paths
+              )
+            ) config.systemd.tmpfiles.settings
+          );
+        users = lib.mapAttrs (_: u: { inherit (u) group isSystemUser uid; }) (lib.filterAttrs (_: u: u.enable) config.users.users);
+        groups = builtins.attrNames config.users.groups;
+        firewallTCPPorts = config.networking.firewall.allowedTCPPorts;
+        systemPackages = map toString config.environment.systemPackages;
+        inherit (config) warnings;
+      };
 in
 {
-  failedAssertions = map (a: a.message) (builtins.filter (a: !a.assertion) config.assertions);
+  inherit failedAssertions toplevel;
   warnings = config.warnings;
   tier = cfg.hardwareTier;
   ports = cfg.ports;
@@ -47,36 +96,59 @@ in
       null;
   inherit extraUnits;
   # What nix/package.nix would be called with (the stub callPackage records it).
-  packageArgs = cfg.package.passthru.args or null;
-  sysctl = config.boot.kernel.sysctl;
+  packageArgs = cfg.package.args or null;
+  sysctl = lib.filterAttrs (_: v: v != null) config.boot.kernel.sysctl;
   kernelParams = config.boot.kernelParams;
   kernelModules = config.boot.kernelModules;
-  zram = config.zramSwap;
-  thermald = config.services.thermald.enable or false;
+  zram = {
+    inherit (config.zramSwap) enable algorithm memoryPercent;
+  };
+  thermald = config.services.thermald.enable;
+  graphics = config.hardware.graphics.enable;
   postgresql = {
-    inherit (config.services.postgresql) ensureDatabases ensureUsers;
-    enable = config.services.postgresql.enable or false;
-    enableTCPIP = config.services.postgresql.enableTCPIP or null;
-    port = config.services.postgresql.settings.port or null;
+    inherit (config.services.postgresql) enable enableTCPIP ensureDatabases;
+    ensureUsers = map (u: { inherit (u) name ensureDBOwnership; }) config.services.postgresql.ensureUsers;
+    port = config.services.postgresql.settings.port;
+    listenAddresses = config.services.postgresql.settings.listen_addresses or null;
+    extensions = map lib.getName (config.services.postgresql.finalPackage.installedExtensions or [ ]);
   };
   postgresqlSetup = config.systemd.services.postgresql-setup.postStart or "";
-  redis = config.services.redis.servers or { };
+  redis = lib.mapAttrs (_: s: {
+    inherit (s) enable bind port settings;
+  }) config.services.redis.servers;
   prometheus = {
-    enable = config.services.prometheus.enable or false;
-    listenAddress = config.services.prometheus.listenAddress or null;
+    inherit (config.services.prometheus) enable listenAddress port;
     scrapeTargets = map (s: {
       job = s.job_name;
-      targets = builtins.concatMap (c: c.targets) s.static_configs;
-    }) (config.services.prometheus.scrapeConfigs or [ ]);
-    nodeCollectors = config.services.prometheus.exporters.node.enabledCollectors or [ ];
+      targets = builtins.concatMap (c: c.targets) (if s.static_configs == null then [ ] else s.static_configs);
+    }) config.services.prometheus.scrapeConfigs;
+    nodeEnabled = node.enable;
+    nodeCollectors = node.enabledCollectors;
+    nodeDisabledCollectors = node.disabledCollectors;
+    nodeExecStart = config.systemd.services.prometheus-node-exporter.serviceConfig.ExecStart or null;
   };
   grafana = {
-    enable = config.services.grafana.enable or false;
-    datasources = config.services.grafana.provision.datasources.settings.datasources or [ ];
-    dashboardPaths = map (p: toString p.options.path) (config.services.grafana.provision.dashboards.settings.providers or [ ]);
-    httpAddr = config.services.grafana.settings.server.http_addr or null;
+    enable = config.services.grafana.enable;
+    datasources =
+      if config.services.grafana.provision.datasources.settings == null then
+        [ ]
+      else
+        map (d: builtins.removeAttrs d [ "_module" ]) config.services.grafana.provision.datasources.settings.datasources;
+    dashboardPaths =
+      if config.services.grafana.provision.dashboards.settings == null then
+        [ ]
+      else
+        map (p: toString p.options.path) config.services.grafana.provision.dashboards.settings.providers;
+    httpAddr = config.services.grafana.settings.server.http_addr;
   };
-  openWebui = config.services.open-webui;
-  qdrant = config.services.qdrant;
+  # The package by name only: its outPath refuses when it is not allowed.
+  openWebui = builtins.removeAttrs config.services.open-webui [ "package" ] // {
+    package = lib.getName config.services.open-webui.package;
+  };
+  qdrant = {
+    inherit (config.services.qdrant) enable;
+    settings = if config.services.qdrant.enable then config.services.qdrant.settings else null;
+  };
   tmpfiles = config.systemd.tmpfiles.rules;
+  firewallTCPPorts = config.networking.firewall.allowedTCPPorts;
 }
