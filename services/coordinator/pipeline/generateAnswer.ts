@@ -3,7 +3,7 @@ import { BackendError } from "../clients/BackendError.js";
 import type { ChatBackend, ChatCompletion, ChatStream } from "../clients/createChatBackend.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { estimateTokens } from "./estimateTokens.js";
-import type { Prepared } from "./prepareQuery.js";
+import type { ReadyQuery } from "./PreparedQuery.js";
 import { truncateToTokens } from "./truncateToTokens.js";
 
 export type FallbackReason = "remote_failed" | "remote_circuit_open" | "local_failed";
@@ -43,13 +43,13 @@ export function toHttpError(err: unknown): unknown {
  */
 async function withFallback<T>(
   rt: CoordinatorRuntime,
-  prepared: Prepared,
+  prepared: ReadyQuery,
   attempt: (backend: ChatBackend) => Promise<T>,
   signal?: AbortSignal,
   /** Called with the result when a streamed attempt is accepted; latency is then observed by the caller. */
   observe = true,
 ): Promise<Generated<T>> {
-  const decision = prepared.decision!;
+  const decision = prepared.decision;
   const circuit = rt.circuit();
   const run = async (name: "local" | "remote"): Promise<T> => {
     const backend = name === "local" ? rt.local : rt.remote!;
@@ -111,7 +111,7 @@ const isContextOverflow = (err: unknown) => err instanceof BackendError && err.s
  * up to three times. The response's `context` then shows the smaller
  * context. Without retrieved passages the refusal stands (a 400).
  */
-async function fitContext<T>(p: Prepared, build: () => Record<string, unknown>, run: (body: Record<string, unknown>) => Promise<T>): Promise<T> {
+async function fitContext<T>(p: ReadyQuery, build: () => Record<string, unknown>, run: (body: Record<string, unknown>) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run(build());
@@ -137,11 +137,11 @@ async function fitContext<T>(p: Prepared, build: () => Record<string, unknown>, 
 }
 
 /** A complete (non-streamed) answer, with fallback. */
-export function completeWithFallback(rt: CoordinatorRuntime, prepared: Prepared, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatCompletion>> {
+export function completeWithFallback(rt: CoordinatorRuntime, prepared: ReadyQuery, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatCompletion>> {
   return withFallback(rt, prepared, (b) => fitContext(prepared, build, (body) => b.complete(body, signal)), signal);
 }
 
 /** A streamed answer: falls back only before the first token (a refusal or an unreachable backend). */
-export function streamWithFallback(rt: CoordinatorRuntime, prepared: Prepared, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatStream>> {
+export function streamWithFallback(rt: CoordinatorRuntime, prepared: ReadyQuery, build: () => Record<string, unknown>, signal?: AbortSignal): Promise<Generated<ChatStream>> {
   return withFallback(rt, prepared, (b) => fitContext(prepared, build, (body) => b.stream(body, signal)), signal, false);
 }

@@ -1,6 +1,6 @@
 import { hashQueryText } from "../store/hashQueryText.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
-import type { Prepared } from "./prepareQuery.js";
+import type { PreparedQuery } from "./PreparedQuery.js";
 
 export interface InteractionOutcome {
   backend: "local" | "remote" | "cache";
@@ -21,10 +21,10 @@ export interface InteractionOutcome {
  * for the id waits on `pendingRecords` until the row exists. Failures are
  * logged and never reach the client.
  */
-export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: InteractionOutcome): void {
+export function recordInteraction(rt: CoordinatorRuntime, p: PreparedQuery, outcome: InteractionOutcome): void {
   const documentIds = [...new Set(p.passages.map((x) => x.document_id))];
-  const decision = p.decision;
-  const threshold = decision?.threshold ?? rt.routingConfig.current().threshold;
+  const threshold = p.kind === "ready" ? p.decision.threshold : rt.routingConfig.current().threshold;
+  const localConfidence = p.kind === "ready" ? p.localConfidence : null;
   const record = {
     id: p.id,
     project: p.project ?? null,
@@ -33,7 +33,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
     reason: outcome.reason,
     fallbackReason: outcome.fallbackReason ?? null,
     routingOverride: outcome.routingOverride ?? null,
-    localConfidenceScore: p.cache.hit ? null : p.localConfidence,
+    localConfidenceScore: localConfidence,
     threshold,
     bestScore: p.bestScore,
     cacheHit: p.cache.hit,
@@ -82,7 +82,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
     reason: outcome.reason,
     fallback_reason: outcome.fallbackReason ?? null,
     routing_override: outcome.routingOverride ?? null,
-    local_confidence_score: p.cache.hit ? null : p.localConfidence,
+    local_confidence_score: localConfidence,
     threshold,
     best_score: p.bestScore,
     cache: p.cache,
@@ -93,7 +93,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: Prepared, outcome: 
     error: outcome.error ?? null,
   });
 
-  if (outcome.cacheEntry && outcome.status === "ok" && outcome.response !== "" && p.cacheStamps) {
+  if (p.kind === "ready" && outcome.cacheEntry && outcome.status === "ok" && outcome.response !== "" && p.cacheStamps) {
     const entry = { ...outcome.cacheEntry, best_score: p.bestScore };
     void rt.cache.store({ project: p.project, namespace: p.endpoint, variant: p.variant, queryHash: p.queryHash, embedding: p.embedding, entry, stamps: p.cacheStamps }).catch((err) => {
       p.log.warn({ event: "semantic_cache_store_failed", err }, "could not store the answer in the semantic cache");

@@ -7,6 +7,7 @@ import { completeChat, type ChatResult } from "../completeChat.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 import { RequestAbortedError } from "../RequestAbortedError.js";
 import { abortOnDisconnect } from "../../shared/http/abortOnDisconnect.js";
+import { SseWriter } from "../../shared/http/SseWriter.js";
 
 /** POST /v1/chat/completions, OpenAI-compatible, JSON or SSE. */
 export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
@@ -16,7 +17,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
     const created = Math.floor(Date.now() / 1000);
     const signal = abortOnDisconnect(request, reply);
     const endTimer = runtime.metrics.requestDuration.startTimer({ endpoint: "chat_completions" });
-    const sse = body.stream ? new SseWriter(request, reply, id, created) : undefined;
+    const sse = body.stream ? new ChunkStream(request, reply, id, created) : undefined;
     try {
       const result = await completeChat({
         host: runtime.chat,
@@ -91,15 +92,21 @@ function record(runtime: InferenceRuntime, r: ChatResult) {
  * token, so errors before generation starts (queue full, context too long)
  * still get a normal JSON status.
  */
-class SseWriter {
-  started = false;
+class ChunkStream {
+  private readonly sse: SseWriter;
 
   constructor(
     private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
+    reply: FastifyReply,
     private readonly id: string,
     private readonly created: number,
-  ) {}
+  ) {
+    this.sse = new SseWriter(reply);
+  }
+
+  get started(): boolean {
+    return this.sse.started;
+  }
 
   delta(text: string, model: string) {
     if (!this.started) this.start(model);
@@ -116,35 +123,20 @@ class SseWriter {
   fail(err: Error) {
     const message = err instanceof HttpError ? err.message : "internal server error";
     if (!(err instanceof HttpError)) this.request.log.error({ err }, "stream failed");
-    this.write(`data: ${JSON.stringify({ error: { message, type: err instanceof HttpError ? err.code : "internal_error" } })}\n\n`);
+    this.sse.send({ error: { message, type: err instanceof HttpError ? err.code : "internal_error" } });
     this.end();
   }
 
   end() {
-    if (!this.started) return;
-    this.write("data: [DONE]\n\n");
-    this.reply.raw.end();
+    if (this.started) this.sse.end();
   }
 
   private start(model: string) {
-    this.started = true;
-    this.reply.hijack();
-    const headers = this.reply.getHeaders() as Record<string, string>;
-    this.reply.raw.writeHead(200, {
-      ...headers,
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
+    this.sse.start();
     this.send({ choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }, model);
   }
 
   private send(payload: Record<string, unknown>, model: string) {
-    this.write(`data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model, ...payload })}\n\n`);
-  }
-
-  private write(chunk: string) {
-    if (!this.reply.raw.destroyed && !this.reply.raw.writableEnded) this.reply.raw.write(chunk);
+    this.sse.send({ id: this.id, object: "chat.completion.chunk", created: this.created, model, ...payload });
   }
 }

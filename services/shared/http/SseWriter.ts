@@ -2,20 +2,25 @@ import type { FastifyReply } from "fastify";
 
 /** Writes a server-sent-events response on a hijacked reply. */
 export class SseWriter {
-  private started = false;
+  private begun = false;
 
   constructor(
     private readonly reply: FastifyReply,
     private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
+  /** Whether the headers went out. */
+  get started(): boolean {
+    return this.begun;
+  }
+
   get open(): boolean {
     return !this.reply.raw.destroyed && !this.reply.raw.writableEnded;
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.begun) return;
+    this.begun = true;
     this.reply.hijack();
     const headers = this.reply.getHeaders() as Record<string, string>;
     this.reply.raw.writeHead(200, {
