@@ -18,9 +18,14 @@
   buildNpmPackage,
   importNpmLock,
   runCommand,
-  nodejs_20,
+  # Node 24 (Active LTS, maintained until 2028-04-30; nixos-25.11 has it). Node
+  # 20 reached its end of life on 2026-04-30. esbuild still targets node20
+  # (scripts/build.mjs), so the bundles also run on the Node 20 of a dev box.
+  nodejs_24,
   makeWrapper,
   autoPatchelfHook,
+  addDriverRunpath,
+  vulkan-loader,
   npmRegistry ? null,
   # Placeholder until you build once with a lockfile that has `resolved` URLs (docs/deploy.md).
   npmDepsHash ? lib.fakeHash,
@@ -72,6 +77,8 @@ let
     else
       { npmDeps = unresolvable; };
 
+  nodejs = nodejs_24;
+
   gpuBinaryGlobs = [
     "*-cuda"
     "*-cuda-ext"
@@ -84,7 +91,7 @@ buildNpmPackage (
     pname = "nixos-ai-stack";
     inherit (packageJson) version;
     inherit src;
-    nodejs = nodejs_20;
+    inherit nodejs;
 
     # `npm run build` = node scripts/build.mjs (esbuild bundles into dist/).
     npmBuildScript = "build";
@@ -96,16 +103,22 @@ buildNpmPackage (
       makeWrapper
       autoPatchelfHook
     ];
-    # The prebuilt llama.cpp binaries link libstdc++ and libgomp.
-    buildInputs = [ stdenv.cc.cc.lib ];
-    # GPU runtimes come from the host's driver, not from the store.
+    # The prebuilt llama.cpp binaries link libstdc++ and libgomp; the Vulkan
+    # build links the Vulkan loader, which nixpkgs has.
+    buildInputs = [ stdenv.cc.cc.lib ] ++ lib.optionals keepGpuBinaries [ vulkan-loader ];
+    # The CUDA build links the driver's libcuda and the CUDA runtime
+    # (libcudart, libcublas), which are not in the store: the driver's come
+    # from the host at run time, see appendRunpaths.
     autoPatchelfIgnoreMissingDeps = [
       "libcuda.so.*"
       "libcudart.so.*"
       "libcublas.so.*"
       "libcublasLt.so.*"
-      "libvulkan.so.*"
     ];
+    # Every patched binary also looks in /run/opengl-driver/lib, where NixOS
+    # puts the graphics driver's libraries (libcuda.so.1, Vulkan ICDs):
+    # without it the GPU builds load but find no driver at run time.
+    appendRunpaths = lib.optionals keepGpuBinaries [ "${addDriverRunpath.driverLink}/lib" ];
 
     installPhase = ''
       runHook preInstall
@@ -120,7 +133,7 @@ buildNpmPackage (
       cp -r dist package.json node_modules $dest/
       mkdir -p $dest/lib
       cp lib/*.json $dest/lib/
-      makeWrapper ${lib.getExe nodejs_20} $out/bin/aq \
+      makeWrapper ${lib.getExe nodejs} $out/bin/aq \
         --add-flags $dest/dist/aq.js \
         --set NODE_LLAMA_CPP_SKIP_DOWNLOAD true
       runHook postInstall

@@ -253,5 +253,17 @@ in
         };
       };
     })
+
+    # GPU offload: llama.cpp's CUDA and Vulkan backends need the driver's
+    # user-space libraries (libcuda.so.1, the Vulkan ICDs), which NixOS keeps
+    # outside the store at addDriverRunpath.driverLink (/run/opengl-driver),
+    # filled by hardware.graphics (plus the NVIDIA driver where it is
+    # configured). The package puts that directory in its binaries' RUNPATH;
+    # the unit names it too, so a package built elsewhere (services.ai-stack.package)
+    # still finds them.
+    (lib.mkIf (cfg.enable && cfg.gpu.enable) {
+      hardware.graphics.enable = lib.mkDefault true;
+      systemd.services.ai-inference.environment.LD_LIBRARY_PATH = "${pkgs.addDriverRunpath.driverLink}/lib";
+    })
   ];
 }

@@ -3,17 +3,67 @@ import { aidbConfigSchema } from "../../services/aidb/aidbConfigSchema.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import ports from "../../lib/ports.json" with { type: "json" };
 import { inferenceConfigSchema } from "../../services/inference/inferenceConfigSchema.js";
-import { evalHost, nixMissing, nixpkgsLibMissing, type HostEval } from "./nixEval.js";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { evalHost, evalToplevel, nixMissing, nixpkgsLibMissing, repoRoot, type HostEval, type Toplevel } from "./nixEval.js";
 
 const missing = nixMissing ?? nixpkgsLibMissing;
 if (missing) console.warn(`tests/nix/moduleHosts: skipped: ${missing}`);
 
 const hostNames = ["sbc-nano", "pi5", "laptop-small", "thinkpad-p14s", "workstation", "template-sbc"] as const;
+/** Every directory under hosts/, as the flake sees them (a new host is covered without editing this file). */
+const hostDirs = readdirSync(join(repoRoot, "hosts")).filter((n) => statSync(join(repoRoot, "hosts", n)).isDirectory());
 
 describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalModules)", () => {
   let hosts: Record<(typeof hostNames)[number], HostEval>;
+  let toplevels: Record<string, Toplevel>;
   beforeAll(() => {
     hosts = Object.fromEntries(hostNames.map((h) => [h, evalHost(`./hosts/${h}`)])) as typeof hosts;
+    toplevels = Object.fromEntries(hostDirs.map((h) => [h, evalToplevel(`./hosts/${h}`)]));
+  });
+
+  it("builds every host under hosts/ against the NixOS 25.11 option declarations: assertions hold, every unit renders", () => {
+    expect(hostDirs.sort()).toEqual([...hostNames].sort());
+    for (const h of hostDirs) {
+      const units = Object.keys(toplevels[h]!.units);
+      expect(units, h).toEqual(expect.arrayContaining(["ai-inference.service", "ai-aidb.service", "ai-coordinator.service", "postgresql.service", "redis-ai-stack.service"]));
+      expect(toplevels[h]!.warnings, h).toEqual([]);
+    }
+  });
+
+  it("leaves vm.max_map_count to NixOS, whose 1048576 covers Qdrant's 262144 on the large tier", () => {
+    const line = toplevels.workstation!.sysctl.split("\n").find((l) => l.startsWith("vm.max_map_count="));
+    expect(Number(line?.split("=")[1])).toBeGreaterThanOrEqual(262144);
+    expect(hosts.workstation.tier).toBe("large");
+  });
+
+  it("opens no firewall port on any host (everything listens on 127.0.0.1)", () => {
+    for (const h of hostDirs) expect(toplevels[h]!.firewallTCPPorts, h).toEqual([]);
+  });
+
+  it("puts the driver's library directory on the inference unit's loader path on the GPU host, and only there", () => {
+    const unit = toplevels.workstation!.units["ai-inference.service"]!;
+    expect(unit).toContain(`Environment="LD_LIBRARY_PATH=/run/opengl-driver/lib"`);
+    // ... which hardware.graphics fills (mesa, plus the NVIDIA driver where the host configures it).
+    expect(hosts.workstation.graphics).toBe(true);
+    expect(toplevels.workstation!.tmpfiles).toEqual(expect.arrayContaining([expect.stringMatching(/^L\+ \/run\/opengl-driver - - - - \/nix\/store\/\S+-graphics-drivers$/)]));
+    for (const h of ["thinkpad-p14s", "pi5"] as const) {
+      expect(toplevels[h]!.units["ai-inference.service"], h).not.toContain("LD_LIBRARY_PATH");
+      expect(hosts[h].graphics, h).toBe(false);
+    }
+    // The embeddings instance stays on the CPU.
+    expect(toplevels.workstation!.units["ai-embeddings.service"]).not.toContain("LD_LIBRARY_PATH");
+  });
+
+  it("loads no RAPL module and runs node-exporter without its rapl collector (energy_uj is root-only since Linux 5.10)", () => {
+    for (const h of hostNames) {
+      expect(hosts[h].kernelModules, h).not.toContain("intel_rapl_msr");
+      if (!hosts[h].prometheus.nodeEnabled) continue;
+      expect(hosts[h].prometheus.nodeDisabledCollectors, h).toContain("rapl");
+      expect(hosts[h].prometheus.nodeCollectors, h).not.toContain("rapl");
+      expect(hosts[h].prometheus.nodeExecStart, h).toMatch(/ --no-collector\.rapl( |$)/);
+      expect(hosts[h].prometheus.nodeExecStart, h).not.toMatch(/ --collector\.rapl( |$)/);
+    }
   });
 
   it("evaluates every host without a failed assertion or a warning", () => {
@@ -118,7 +168,8 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
 
   it("sets up PostgreSQL with pgvector and Redis on localhost", () => {
     const pi = hosts.pi5;
-    expect(pi.postgresql).toMatchObject({ enable: true, enableTCPIP: false, port: ports.postgres, ensureDatabases: ["aidb"] });
+    expect(pi.postgresql).toMatchObject({ enable: true, enableTCPIP: false, listenAddresses: "localhost", port: ports.postgres, ensureDatabases: ["aidb"] });
+    expect(pi.postgresql.extensions).toEqual(["postgresql-pgvector"]);
     expect(pi.postgresql.ensureUsers).toEqual([{ name: "aidb", ensureDBOwnership: true }]);
     expect(pi.postgresqlSetup).toMatch(/CREATE EXTENSION IF NOT EXISTS vector/);
     expect(pi.units["ai-aidb"]?.serviceConfig.User).toBe("aidb");

@@ -111,6 +111,8 @@ export interface Toplevel {
   units: Record<string, string>;
   /** /etc/sysctl.d/60-nixos.conf. */
   sysctl: string;
+  /** zram-generator.conf sections, when zram swap is on. */
+  zramGenerator: Record<string, { "zram-size": string; "compression-algorithm": string; "swap-priority": number }>;
   tmpfiles: string[];
   users: Record<string, { group: string; isSystemUser: boolean; uid: number | null }>;
   groups: string[];
@@ -144,14 +146,35 @@ export interface HostEval {
   sysctl: Record<string, number | string | boolean>;
   kernelParams: string[];
   kernelModules: string[];
-  zram: Record<string, unknown>;
+  zram: { enable: boolean; algorithm: string; memoryPercent: number };
   thermald: boolean;
-  postgresql: { enable: boolean; enableTCPIP: boolean | null; port: number | null; ensureDatabases: string[]; ensureUsers: Array<Record<string, unknown>> };
+  /** hardware.graphics.enable: the driver set at /run/opengl-driver. */
+  graphics: boolean;
+  postgresql: {
+    enable: boolean;
+    enableTCPIP: boolean;
+    port: number;
+    listenAddresses: string | null;
+    extensions: string[];
+    ensureDatabases: string[];
+    ensureUsers: Array<{ name: string; ensureDBOwnership: boolean }>;
+  };
   postgresqlSetup: string;
-  redis: Record<string, Record<string, unknown>>;
-  prometheus: { enable: boolean; listenAddress: string | null; scrapeTargets: Array<{ job: string; targets: string[] }>; nodeCollectors: string[] };
-  grafana: { enable: boolean; datasources: Array<Record<string, unknown>>; dashboardPaths: string[]; httpAddr: string | null };
+  redis: Record<string, { enable: boolean; bind: string | null; port: number; settings: Record<string, unknown> }>;
+  prometheus: {
+    enable: boolean;
+    listenAddress: string;
+    port: number;
+    scrapeTargets: Array<{ job: string; targets: string[] }>;
+    nodeEnabled: boolean;
+    nodeCollectors: string[];
+    nodeDisabledCollectors: string[];
+    nodeExecStart: string | null;
+  };
+  grafana: { enable: boolean; datasources: Array<Record<string, unknown>>; dashboardPaths: string[]; httpAddr: string };
   openWebui: Record<string, unknown>;
-  qdrant: Record<string, unknown>;
+  qdrant: { enable: boolean; settings: Record<string, unknown> | null };
+  extraUnits: string[];
+  firewallTCPPorts: number[];
   tmpfiles: string[];
 }
