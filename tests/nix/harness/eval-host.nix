@@ -62,6 +62,18 @@ let
               )
             ) config.systemd.tmpfiles.settings
           );
+        # nixos/modules/config/zram.nix writes these into zram-generator.conf.
+        zramGenerator = lib.optionalAttrs config.zramSwap.enable (
+          lib.genAttrs (map (n: "zram${toString n}") (lib.range 0 (config.zramSwap.swapDevices - 1))) (_: {
+            zram-size =
+              let
+                size = "${toString config.zramSwap.memoryPercent} / 100 * ram";
+              in
+              if config.zramSwap.memoryMax != null then "min(${size}, ${toString config.zramSwap.memoryMax} / 1024 / 1024)" else size;
+            compression-algorithm = config.zramSwap.algorithm;
+            swap-priority = config.zramSwap.priority;
+          })
+        );
         users = lib.mapAttrs (_: u: { inherit (u) group isSystemUser uid; }) (lib.filterAttrs (_: u: u.enable) config.users.users);
         groups = builtins.attrNames config.users.groups;
         firewallTCPPorts = config.networking.firewall.allowedTCPPorts;
