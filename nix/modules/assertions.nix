@@ -24,7 +24,8 @@ let
   # accept. Instead we stop with the option to set. meta.available is false
   # exactly when nixpkgs would refuse to evaluate the package.
   webUiPackage = config.services.open-webui.package;
-  webUiRefused = (webUiPackage.meta.unfree or false) && !(webUiPackage.meta.available or true);
+  webUiUnfree = lib.any (l: !(l.free or true)) (lib.toList (webUiPackage.meta.license or [ ]));
+  webUiRefused = webUiUnfree && !(webUiPackage.meta.available or true);
 in
 {
   config = lib.mkIf cfg.enable {
