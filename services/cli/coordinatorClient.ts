@@ -1,5 +1,5 @@
 import ports from "../../lib/ports.json" with { type: "json" };
-import { serviceBaseUrl } from "./serviceBaseUrl.js";
+import { serviceBaseUrl } from "../shared/http/serviceBaseUrl.js";
 
 export const defaultCoordinatorUrl = `http://127.0.0.1:${ports.coordinator}`;
 

@@ -1,5 +1,5 @@
 import ports from "../../../lib/ports.json" with { type: "json" };
-import { serviceBaseUrl } from "../../cli/serviceBaseUrl.js";
+import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 
 export const defaultAidbUrl = `http://127.0.0.1:${ports.aidb}`;
 

@@ -1,6 +1,9 @@
-import type { Db } from "./Db.js";
+import type { Db, Queryable } from "./Db.js";
 import { EmbeddingMismatchError } from "./EmbeddingMismatchError.js";
 import { migrations } from "./migrations.js";
+
+/** Held for each migration step (transaction-scoped); the coordinator's tables use 4242002. */
+const lock = (tx: Queryable) => tx.query("SELECT pg_advisory_xact_lock(4242001)");
 
 export interface MigrateResult {
   /** Versions applied by this call, in order. */
@@ -18,16 +21,22 @@ export interface MigrateResult {
  * another size than `dimensions`.
  */
 export async function migrate(db: Db, opts: { dimensions: number; upTo?: number }): Promise<MigrateResult> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // Under the lock too: two processes creating the table at once would
+  // collide in the catalog (IF NOT EXISTS does not cover a concurrent
+  // creation: "duplicate key value violates pg_type_typname_nsp_index").
+  await db.transaction(async (tx) => {
+    await lock(tx);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
   const applied: number[] = [];
   for (const m of migrations) {
     if (opts.upTo !== undefined && m.version > opts.upTo) break;
     const done = await db.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock(4242001)");
+      await lock(tx);
       const seen = await tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
       if (seen.rows.length > 0) return false;
       if (m.version > 1) await assertDimensions(tx, opts.dimensions);

@@ -35,16 +35,25 @@ export async function openPg(opts: { url: string; max?: number; sessionSql?: str
     query: asQueryable(pool).query,
     transaction: async (fn) => {
       const client = await pool.connect();
+      // A checked-out client has no error listener of the pool's: a
+      // connection lost between two statements (server restart, terminated
+      // backend, idle_in_transaction_session_timeout) would be an uncaught
+      // exception that ends the process. Listen here; the next statement
+      // fails instead, and the connection is discarded, not pooled again.
+      let broken: Error | undefined;
+      const onError = (err: Error) => (broken ??= err);
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn(asQueryable(client));
         await client.query("COMMIT");
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query("ROLLBACK").catch((rollbackErr: Error) => (broken ??= rollbackErr));
         throw err;
       } finally {
-        client.release();
+        client.removeListener("error", onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

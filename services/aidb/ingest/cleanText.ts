@@ -1,5 +1,5 @@
 import { sanitizeText } from "../../shared/text/sanitizeText.js";
-import { redactSecrets } from "../safety/redactSecrets.js";
+import { redactSecrets } from "../../shared/text/redactSecrets.js";
 
 /** Sanitises then redacts one text; counts what each step removed. */
 export function cleanText(text: string): { text: string; removed: number; redactions: number; byKind: Record<string, number> } {

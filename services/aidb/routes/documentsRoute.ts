@@ -4,7 +4,7 @@ import { HttpError } from "../../shared/http/HttpError.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
 import { documentInputSchema, type DocumentInput } from "../ingest/documentInputSchema.js";
 import { ingestDocuments } from "../ingest/ingestDocuments.js";
-import { idParams, queryInt } from "./queryFields.js";
+import { idParams, queryInt } from "../../shared/http/queryFields.js";
 
 const feedbackSchema = z.object({ rating: z.number().int().min(-1).max(1) }).strict();
 

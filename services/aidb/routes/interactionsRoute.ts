@@ -5,7 +5,7 @@ import { storeBatchSchema } from "../../coordinator/store/storeItemSchema.js";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
-import { queryInt } from "./queryFields.js";
+import { queryInt } from "../../shared/http/queryFields.js";
 
 const idParams = z.object({ id: z.string().uuid("expected an interaction id (uuid)") });
 const feedbackBody = z.strictObject({ rating: z.union([z.literal(1), z.literal(-1)]), note: z.string().max(100_000).optional() });

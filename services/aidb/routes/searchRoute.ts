@@ -3,7 +3,7 @@ import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { sanitizeText } from "../../shared/text/sanitizeText.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
 import { searchChunks, type SearchMode } from "../search/searchChunks.js";
-import { queryBool, queryInt } from "./queryFields.js";
+import { queryBool, queryInt } from "../../shared/http/queryFields.js";
 
 /** GET /search?q=&project=&limit=&mode=hybrid|semantic|keyword&include_generated=&include_quarantined= */
 export async function searchRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackendError, fetchFailure, httpFailure } from "./BackendError.js";
-import { timeoutSignal } from "./timeoutSignal.js";
+import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
+import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
 
 /** One passage of aidb's GET /search answer, the fields the coordinator uses. */
 export const searchResultSchema = z.object({
@@ -48,7 +48,7 @@ export function createAidbClient(opts: { url: string; timeoutMs: number }): Aidb
       const response = await call(path, {}, opts.timeoutMs, signal);
       if (!response.ok) throw await httpFailure(service, `${base}/search`, response);
       const parsed = searchResponseSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new BackendError(service, "invalid_response", "aidb /search answered an unexpected shape");
+      if (!parsed.success) throw new ServiceError(service, "invalid_response", "aidb /search answered an unexpected shape");
       return parsed.data.results;
     },
     async feedback(documentId, rating) {
@@ -62,7 +62,7 @@ export function createAidbClient(opts: { url: string; timeoutMs: number }): Aidb
     async health(timeoutMs) {
       const response = await call("/health", {}, timeoutMs);
       await response.body?.cancel();
-      if (!response.ok) throw new BackendError(service, "http", `aidb /health answered ${response.status}`, response.status);
+      if (!response.ok) throw new ServiceError(service, "http", `aidb /health answered ${response.status}`, response.status);
     },
   };
 }

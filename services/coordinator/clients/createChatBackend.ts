@@ -1,6 +1,6 @@
-import { BackendError, fetchFailure, httpFailure } from "./BackendError.js";
+import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
 import { readSse } from "./readSse.js";
-import { timeoutSignal } from "./timeoutSignal.js";
+import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
 
 export interface ChatBackendOptions {
   name: "local" | "remote";
@@ -68,13 +68,13 @@ export function createChatBackend(opts: ChatBackendOptions): ChatBackend {
         throw fetchFailure(service, url, err, opts.timeoutMs, signal);
       }
       if (!Array.isArray(json?.choices) || !json.choices[0]?.message) {
-        throw new BackendError(service, "invalid_response", `${service} at ${url} answered without choices[0].message`);
+        throw new ServiceError(service, "invalid_response", `${service} at ${url} answered without choices[0].message`);
       }
       return json;
     },
     async stream(body, signal) {
       const response = await post({ ...body, stream: true }, signal);
-      if (!response.body) throw new BackendError(service, "invalid_response", `${service} at ${url} sent no body`);
+      if (!response.body) throw new ServiceError(service, "invalid_response", `${service} at ${url} sent no body`);
       const sse = response.body;
       async function* deltas() {
         try {
@@ -84,17 +84,17 @@ export function createChatBackend(opts: ChatBackendOptions): ChatBackend {
             try {
               chunk = JSON.parse(data);
             } catch {
-              throw new BackendError(service, "invalid_response", `${service} sent an event that is not JSON`);
+              throw new ServiceError(service, "invalid_response", `${service} sent an event that is not JSON`);
             }
             if (chunk.error) {
               const e = chunk.error as { message?: string; code?: string };
-              throw new BackendError(service, "http", `${service} failed mid-stream: ${e.message ?? JSON.stringify(chunk.error)}`, 500, e.code);
+              throw new ServiceError(service, "http", `${service} failed mid-stream: ${e.message ?? JSON.stringify(chunk.error)}`, 500, e.code);
             }
             const choice = chunk.choices?.[0];
             yield { content: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, raw: data };
           }
         } catch (err) {
-          if (err instanceof BackendError) throw err;
+          if (err instanceof ServiceError) throw err;
           throw fetchFailure(service, url, err, opts.timeoutMs, signal);
         }
       }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackendError, fetchFailure, httpFailure } from "./BackendError.js";
-import { timeoutSignal } from "./timeoutSignal.js";
+import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
+import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
 
 const embeddingsSchema = z.object({ data: z.array(z.object({ embedding: z.array(z.number()) })).min(1) });
 
@@ -38,7 +38,7 @@ export function createQueryEmbedder(opts: { url: string; timeoutMs: number; maxE
       }
       if (!response.ok) throw await httpFailure("embeddings", url, response);
       const parsed = embeddingsSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new BackendError("embeddings", "invalid_response", "/v1/embeddings answered an unexpected shape");
+      if (!parsed.success) throw new ServiceError("embeddings", "invalid_response", "/v1/embeddings answered an unexpected shape");
       const vector = parsed.data.data[0]!.embedding;
       lru.set(text, vector);
       if (lru.size > max) lru.delete(lru.keys().next().value!);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackendError, fetchFailure, httpFailure } from "./BackendError.js";
-import { timeoutSignal } from "./timeoutSignal.js";
+import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
+import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
 
 const rerankResponseSchema = z.object({
   results: z.array(z.object({ index: z.number().int().min(0), relevance_score: z.number() })),
@@ -29,7 +29,7 @@ export function createReranker(opts: { url: string; timeoutMs: number }): Rerank
       }
       if (!response.ok) throw await httpFailure("reranker", url, response);
       const parsed = rerankResponseSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new BackendError("reranker", "invalid_response", "/v1/rerank answered an unexpected shape");
+      if (!parsed.success) throw new ServiceError("reranker", "invalid_response", "/v1/rerank answered an unexpected shape");
       return parsed.data.results.filter((r) => r.index < documents.length);
     },
   };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { queryInt } from "../../aidb/routes/queryFields.js";
+import { queryInt } from "../../shared/http/queryFields.js";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import type { LogRing } from "./createLogRing.js";
 

@@ -1,5 +1,5 @@
 import { HttpError } from "../../shared/http/HttpError.js";
-import { BackendError } from "../clients/BackendError.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 import type { ChatBackend, ChatCompletion, ChatStream } from "../clients/createChatBackend.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { estimateTokens } from "./estimateTokens.js";
@@ -16,15 +16,15 @@ export interface Generated<T> {
 }
 
 /** A remote failure that says nothing about the remote's health: our request was refused. */
-const isRequestError = (err: BackendError) => err.kind === "http" && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+const isRequestError = (err: ServiceError) => err.kind === "http" && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 
 /** Failures of the local service after which the remote may take over. */
-const localUnavailable = (err: BackendError) =>
+const localUnavailable = (err: ServiceError) =>
   err.kind === "unreachable" || err.kind === "timeout" || (err.kind === "http" && (err.status === undefined || err.status >= 500 || err.status === 429));
 
 /** Maps the final failure to the client's answer. */
 export function toHttpError(err: unknown): unknown {
-  if (!(err instanceof BackendError)) return err;
+  if (!(err instanceof ServiceError)) return err;
   if (err.kind === "aborted") return err;
   if (err.kind === "http" && err.status === 503) {
     return new HttpError(503, err.code ?? "backend_unavailable", err.message, {}, { "retry-after": "1" });
@@ -63,7 +63,7 @@ async function withFallback<T>(
       }
       return result;
     } catch (err) {
-      const e = err instanceof BackendError ? err : new BackendError(name, "invalid_response", (err as Error).message);
+      const e = err instanceof ServiceError ? err : new ServiceError(name, "invalid_response", (err as Error).message);
       if (e.kind === "aborted" || signal?.aborted) throw err;
       rt.metrics.backendErrors.inc({ backend: name, kind: e.kind === "http" ? `http_${e.status}` : e.kind });
       if (name === "remote" && !isRequestError(e)) {
@@ -84,7 +84,7 @@ async function withFallback<T>(
     try {
       return { result: await run("remote"), backend: "remote" };
     } catch (err) {
-      if (!(err instanceof BackendError) || err.kind === "aborted" || isRequestError(err)) throw err;
+      if (!(err instanceof ServiceError) || err.kind === "aborted" || isRequestError(err)) throw err;
       prepared.log.warn({ event: "generation_fallback", from: "remote", to: "local", reason: "remote_failed", error: err.message }, "remote failed; answering locally");
       rt.metrics.fallbacks.inc({ from: "remote", to: "local", reason: "remote_failed" });
       return { result: await run("local"), backend: "local", fallback: { reason: "remote_failed", error: err.message } };
@@ -94,7 +94,7 @@ async function withFallback<T>(
     return { result: await run("local"), backend: "local" };
   } catch (err) {
     const canFallBack =
-      err instanceof BackendError && localUnavailable(err) && rt.remote !== undefined && !decision.reason.startsWith("force_local") && circuit.allowRequest();
+      err instanceof ServiceError && localUnavailable(err) && rt.remote !== undefined && !decision.reason.startsWith("force_local") && circuit.allowRequest();
     if (!canFallBack) throw err;
     prepared.log.warn({ event: "generation_fallback", from: "local", to: "remote", reason: "local_failed", error: (err as Error).message }, "local failed; answering remotely");
     rt.metrics.fallbacks.inc({ from: "local", to: "remote", reason: "local_failed" });
@@ -102,7 +102,7 @@ async function withFallback<T>(
   }
 }
 
-const isContextOverflow = (err: unknown) => err instanceof BackendError && err.status === 400 && err.code === "context_length_exceeded";
+const isContextOverflow = (err: unknown) => err instanceof ServiceError && err.status === 400 && err.code === "context_length_exceeded";
 
 /**
  * Runs `run` with the body built from the prepared context; when the backend

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
-import { queryInt } from "../../aidb/routes/queryFields.js";
+import { queryInt } from "../../shared/http/queryFields.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { withStore } from "./withStore.js";
 

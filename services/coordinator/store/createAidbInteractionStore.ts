@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { BackendError, fetchFailure, httpFailure } from "../clients/BackendError.js";
-import { timeoutSignal } from "../clients/timeoutSignal.js";
+import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
+import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
 import { createRecordBatcher } from "./createRecordBatcher.js";
 import type { StoreItem } from "./createSqlInteractionStore.js";
 import type { InteractionStore } from "./InteractionStore.js";
@@ -40,7 +40,7 @@ export function createAidbInteractionStore(opts: { url: string; timeoutMs: numbe
   const send = async (items: StoreItem[]) => {
     for (let i = 0; i < items.length; i += maxBatchItems) {
       const done = await json<{ recorded: number }>("/interactions/batch", { method: "POST", body: JSON.stringify({ items: items.slice(i, i + maxBatchItems) }) });
-      if (!done) throw new BackendError("aidb", "http", "aidb has no /interactions API (an older aidb?)", 404);
+      if (!done) throw new ServiceError("aidb", "http", "aidb has no /interactions API (an older aidb?)", 404);
     }
   };
   const keepForRetry = (items: StoreItem[], err: unknown) => {
@@ -70,7 +70,7 @@ export function createAidbInteractionStore(opts: { url: string; timeoutMs: numbe
         await send(items);
       } catch (err) {
         // An unreachable or failing aidb: keep the records; a refused batch (4xx) would be refused again.
-        if (err instanceof BackendError && (err.kind !== "http" || (err.status ?? 500) >= 500)) keepForRetry(items, err);
+        if (err instanceof ServiceError && (err.kind !== "http" || (err.status ?? 500) >= 500)) keepForRetry(items, err);
         throw err;
       }
     },
@@ -94,7 +94,7 @@ export function createAidbInteractionStore(opts: { url: string; timeoutMs: numbe
     async ping(timeoutMs) {
       const t0 = performance.now();
       const r = await json<{ ok: boolean }>("/interactions/ping", {}, timeoutMs);
-      if (!r?.ok) throw new BackendError("aidb", "invalid_response", "aidb /interactions/ping did not answer ok");
+      if (!r?.ok) throw new ServiceError("aidb", "invalid_response", "aidb /interactions/ping did not answer ok");
       return performance.now() - t0;
     },
     async close() {

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../aidb/db/Db.js";
-import { redactSecrets } from "../../aidb/safety/redactSecrets.js";
+import { redactSecrets } from "../../shared/text/redactSecrets.js";
 import { redactDeep } from "../telemetry/redactDeep.js";
 import { maxFeedbackNoteChars } from "./coordinatorMigrations.js";
 import { hashQueryText } from "./hashQueryText.js";

@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Logger } from "pino";
 import { createMetrics, type ServiceMetrics } from "../metrics/createMetrics.js";
 import { errorHandler } from "./errorHandler.js";
+import { runWithRequestId } from "./requestContext.js";
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -61,6 +62,10 @@ export function buildKernel(opts: KernelOptions): KernelApp {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // The handler (and every service call it makes) runs as part of this
+  // request, so service clients pass its id on. preHandler is the last hook
+  // before the handler, after the body is read, so the context reaches it.
+  app.addHook("preHandler", (request, _reply, done) => runWithRequestId(request.id, done));
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { redactSecrets } from "../../../services/aidb/safety/redactSecrets.js";
-import { b64url, j, rnd } from "../helpers/fakeSecrets.js";
-import { benignCorpus } from "./benignCorpus.js";
+import { redactSecrets } from "../../../services/shared/text/redactSecrets.js";
+import { b64url, j, rnd } from "../../aidb/helpers/fakeSecrets.js";
+import { benignCorpus } from "../../aidb/safety/benignCorpus.js";
 
 // Fake secrets, made up here and assembled from pieces at run time so that
 // secret scanners do not flag this file.

@@ -1,4 +1,4 @@
-import { UsageError } from "../shared/UsageError.js";
+import { UsageError } from "../UsageError.js";
 
 /**
  * A service URL given with `--url` (or the default), checked: a UsageError
