@@ -1,18 +1,11 @@
-// Bundles each service and the CLI into dist/ with esbuild.
+// Bundles the `aq` CLI into dist/ with esbuild. It is the one entry point:
+// the services run as `aq serve <service>` (the NixOS units and `aq up` alike).
 // node-llama-cpp and PGlite stay external: they load native binaries, WASM and
 // extension archives from files next to their own modules (see docs/architecture.md).
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 
-const entries = {
-  aq: "services/cli/aq.ts",
-  "inference-server": "services/inference/server.ts",
-  "aidb-server": "services/aidb/server.ts",
-  "coordinator-server": "services/coordinator/server.ts",
-};
-
-const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+const entryPoints = { aq: "services/cli/aq.ts" };
 
 await build({
   entryPoints,
