@@ -12,6 +12,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/serveCommand.js")).serveCommand(argv, io),
     summary: "serve inference|aidb|coordinator   run one service in the foreground",
   },
+  config: {
+    run: async (argv, io) => (await import("./commands/configCommand.js")).configCommand(argv, io),
+    summary: "config check --service inference|aidb|coordinator FILE   validate a config file as the service would at boot",
+  },
   ingest: {
     run: async (argv, io) => (await import("./commands/ingestCommand.js")).ingestCommand(argv, io),
     summary: "ingest PATH|-   add .md/.txt files (or stdin) to a running aidb",
