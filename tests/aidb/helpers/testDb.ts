@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { describe } from "vitest";
 import { aidbConfigSchema } from "../../../services/aidb/aidbConfigSchema.js";
 import type { Db } from "../../../services/aidb/db/Db.js";
 import { openDb } from "../../../services/aidb/db/openDb.js";
@@ -158,4 +159,10 @@ export const missingDrivers: readonly (readonly [name: string, reason: string])[
 /** Removes a directory made by freshDataDir. */
 export function removeDataDir(dataDir: string): void {
   rmSync(dirname(dataDir), { recursive: true, force: true });
+}
+
+/** `describe` for suites that need real PostgreSQL; skipped, with the reason in its name, where it is missing. */
+export function describePostgres(name: string, fn: () => void): void {
+  if (postgresMissing) describe.skip(`${name} (skipped: ${postgresMissing})`, fn);
+  else describe(name, fn);
 }
