@@ -1,6 +1,6 @@
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import { HttpError } from "../shared/http/HttpError.js";
-import type { ChatCompletionRequest } from "./chatCompletionRequestSchema.js";
+import type { ChatCompletionRequest } from "./api/chatCompletionRequestSchema.js";
 import type { ChatModelHost } from "./ChatModelHost.js";
 import { toChatHistory } from "./toChatHistory.js";
 

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import ports from "../../lib/ports.json" with { type: "json" };
 import { boolField, hostField, intField, portField, sha256Field } from "../shared/config/fields.js";
+import { inferenceLimits } from "./api/inferenceLimits.js";
 import { defaultThreads } from "./defaultThreads.js";
 
 /**
@@ -37,7 +38,7 @@ export const inferenceConfigSchema = z
     /** Embedding contexts a batch is spread over, one thread each. */
     embedContexts: intField(1, 64).default(Math.min(availableParallelism(), 4)),
     /** Texts accepted in one /v1/embeddings request and documents in one /v1/rerank. */
-    maxInputsPerRequest: intField(1, 100_000).default(2048),
+    maxInputsPerRequest: intField(1, inferenceLimits.maxInputsPerRequest).default(inferenceLimits.defaultMaxInputsPerRequest),
     /** Largest request body in bytes. */
     bodyLimitBytes: intField(1024, 512 * 1024 * 1024).default(8 * 1024 * 1024),
     /** How long SIGTERM waits for in-flight generations and streams. */

@@ -1,5 +1,5 @@
 import type { ChatHistoryItem } from "node-llama-cpp";
-import type { ChatMessage } from "./chatCompletionRequestSchema.js";
+import type { ChatMessage } from "./api/chatCompletionRequestSchema.js";
 
 function text(content: ChatMessage["content"]): string {
   if (content == null) return "";

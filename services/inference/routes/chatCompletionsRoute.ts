@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../chatCompletionRequestSchema.js";
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../api/chatCompletionRequestSchema.js";
 import { completeChat, type ChatResult } from "../completeChat.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 import { RequestAbortedError } from "../RequestAbortedError.js";

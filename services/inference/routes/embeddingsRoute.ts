@@ -1,19 +1,14 @@
-import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
+import { embeddingsRequestSchema, type EmbeddingsRequest } from "../api/embeddingsRequestSchema.js";
+import type { EmbeddingsResponse } from "../api/embeddingsResponseSchema.js";
+import type { TooManyInputsError } from "../api/tooManyInputsErrorSchema.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
-
-export const embeddingsRequestSchema = z.object({
-  model: z.string().optional(),
-  input: z.union([z.string(), z.array(z.string()).min(1, "input must not be an empty array")]),
-  encoding_format: z.enum(["float"]).optional(),
-  user: z.string().optional(),
-});
 
 /** POST /v1/embeddings, OpenAI-compatible; vectors are L2-normalised. */
 export async function embeddingsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
   app.post("/v1/embeddings", { schema: { body: embeddingsRequestSchema } }, async (request) => {
-    const body = request.body as z.infer<typeof embeddingsRequestSchema>;
+    const body = request.body as EmbeddingsRequest;
     const embed = runtime.embed;
     if (!embed) {
       throw new HttpError(
@@ -26,10 +21,11 @@ export async function embeddingsRoute(app: KernelApp, { runtime }: { runtime: In
     }
     const texts = typeof body.input === "string" ? [body.input] : body.input;
     if (texts.length > runtime.config.maxInputsPerRequest) {
-      throw new HttpError(400, "too_many_inputs", `input has ${texts.length} texts; the limit is ${runtime.config.maxInputsPerRequest}`, {
-        fields: [{ path: "body.input", message: `at most ${runtime.config.maxInputsPerRequest} texts` }],
-        limit: runtime.config.maxInputsPerRequest,
-      });
+      const limit = runtime.config.maxInputsPerRequest;
+      throw new HttpError(400, "too_many_inputs", `input has ${texts.length} texts; the limit is ${limit}`, {
+        fields: [{ path: "body.input", message: `at most ${limit} texts` }],
+        limit,
+      } satisfies Omit<TooManyInputsError, "error" | "message"> & Record<string, unknown>);
     }
     let promptTokens = 0;
     texts.forEach((text, i) => {
@@ -48,11 +44,11 @@ export async function embeddingsRoute(app: KernelApp, { runtime }: { runtime: In
     try {
       const vectors = await embed.batcher.embed(texts);
       return {
-        object: "list",
+        object: "list" as const,
         model: embed.engine.info.name ?? embed.engine.info.path,
-        data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+        data: vectors.map((embedding, index) => ({ object: "embedding" as const, index, embedding })),
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
-      };
+      } satisfies EmbeddingsResponse;
     } finally {
       endTimer();
     }

@@ -1,13 +1,8 @@
-import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import { UsageError } from "../../shared/UsageError.js";
+import { reloadModelRequestSchema, type ReloadModelRequest, type ReloadModelResponse } from "../api/reloadModelRequestSchema.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
-
-export const reloadModelRequestSchema = z.object({
-  model: z.string().min(1, "path to a GGUF file is required"),
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters").optional(),
-});
 
 /**
  * POST /reload-model `{model, sha256?}` swaps the chat model in place.
@@ -16,11 +11,11 @@ export const reloadModelRequestSchema = z.object({
  */
 export async function reloadModelRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
   app.post("/reload-model", { schema: { body: reloadModelRequestSchema } }, async (request) => {
-    const body = request.body as z.infer<typeof reloadModelRequestSchema>;
+    const body = request.body as ReloadModelRequest;
     const started = performance.now();
     try {
       const info = await runtime.chat.load(body.model, body.sha256);
-      return { status: "loaded", model_path: info.path, sha256: info.sha256, load_seconds: (performance.now() - started) / 1000 };
+      return { status: "loaded", model_path: info.path, sha256: info.sha256, load_seconds: (performance.now() - started) / 1000 } satisfies ReloadModelResponse;
     } catch (err) {
       if (err instanceof UsageError) {
         throw new HttpError(422, "model_verification_failed", err.message, { code: (err as { code?: string }).code ?? null });

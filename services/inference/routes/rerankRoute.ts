@@ -1,15 +1,8 @@
-import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
+import { rerankRequestSchema, type RerankRequest } from "../api/rerankRequestSchema.js";
+import type { RerankResponse } from "../api/rerankResponseSchema.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
-
-export const rerankRequestSchema = z.object({
-  model: z.string().optional(),
-  query: z.string().min(1, "query must not be empty"),
-  documents: z.array(z.string()).min(1, "documents must not be empty"),
-  top_n: z.number().int().min(1).optional(),
-  return_documents: z.boolean().optional(),
-});
 
 /**
  * POST /v1/rerank `{query, documents[]}` -> results sorted by relevance:
@@ -17,7 +10,7 @@ export const rerankRequestSchema = z.object({
  */
 export async function rerankRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
   app.post("/v1/rerank", { schema: { body: rerankRequestSchema } }, async (request) => {
-    const body = request.body as z.infer<typeof rerankRequestSchema>;
+    const body = request.body as RerankRequest;
     const rerank = runtime.rerank;
     if (!rerank) {
       throw new HttpError(
@@ -56,7 +49,7 @@ export async function rerankRoute(app: KernelApp, { runtime }: { runtime: Infere
         }))
         .sort((a, b) => b.relevance_score - a.relevance_score)
         .slice(0, body.top_n ?? scores.length);
-      return { object: "list", model: rerank.info.name ?? rerank.info.path, results };
+      return { object: "list", model: rerank.info.name ?? rerank.info.path, results } satisfies RerankResponse;
     } finally {
       endTimer();
     }

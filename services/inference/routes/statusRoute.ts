@@ -1,4 +1,5 @@
 import type { KernelApp } from "../../shared/http/buildKernel.js";
+import type { InferenceStatus } from "../api/inferenceStatusSchema.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 
 /** GET /status: model, loading progress, queue and sequences, limits. */
@@ -22,6 +23,6 @@ export async function statusRoute(app: KernelApp, { runtime }: { runtime: Infere
             ? { path: runtime.config.rerankModel, loaded: false, error: runtime.loadErrors.rerank ?? null }
             : null,
       },
-    };
+    } satisfies InferenceStatus;
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inferenceLimits } from "./inferenceLimits.js";
 import { supportedJsonSchema } from "./supportedJsonSchema.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
@@ -36,7 +37,7 @@ export const chatCompletionRequestSchema = z.object({
   top_p: z.number().gt(0).max(1).optional(),
   top_k: z.number().int().min(0).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).optional(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(inferenceLimits.maxStopSequences)]).optional(),
   presence_penalty: z.number().min(-2).max(2).optional(),
   frequency_penalty: z.number().min(-2).max(2).optional(),
   stream: z.boolean().optional(),

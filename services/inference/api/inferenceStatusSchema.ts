@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/** One model in GET /status's `models`: what is loaded, or what failed to. */
+export const modelStatusSchema = z.object({
+  path: z.string(),
+  sha256: z.string().nullish(),
+  /** Embedding models: the vector size. */
+  dimensions: z.number().int().positive().optional(),
+  loaded: z.boolean(),
+  /** Why a configured model is not loaded. */
+  error: z.string().nullish(),
+});
+
+/**
+ * GET /status of the inference service, as the server sends it: the chat
+ * model and its loading progress, queue and sequences, limits, and every
+ * configured model. Clients read it with `inferenceStatusReadSchema`.
+ */
+export const inferenceStatusSchema = z.object({
+  model_name: z.string().nullable(),
+  model_path: z.string().nullable(),
+  model_sha256: z.string().nullable(),
+  /** A chat model is loading (at start, or a reload): requests queue meanwhile. */
+  loading: z.boolean(),
+  load_progress_pct: z.number().min(0).max(100),
+  /** The chat model is loaded and did not fail (false while loading). */
+  healthy: z.boolean(),
+  error: z.string().nullable(),
+  queue_depth: z.number().int().min(0),
+  active_sequences: z.number().int().min(0),
+  sequences: z.number().int().min(1),
+  /** Tokens of the chat context per sequence; null before a chat model is loaded. */
+  context_size: z.number().int().min(0).nullable(),
+  threads: z.number().int().min(1),
+  queue_limit: z.number().int().min(0),
+  models: z.object({
+    chat: modelStatusSchema.nullable(),
+    embed: modelStatusSchema.nullable(),
+    rerank: modelStatusSchema.nullable(),
+  }),
+});
+
+export type InferenceStatus = z.infer<typeof inferenceStatusSchema>;
+
+/**
+ * GET /status as clients read it: any field may be missing (an older
+ * server, or a stand-in that serves only what a client reads), but a field
+ * that is there has the server's type.
+ */
+export const inferenceStatusReadSchema = inferenceStatusSchema.partial();
+
+export type InferenceStatusView = z.infer<typeof inferenceStatusReadSchema>;
