@@ -20,7 +20,7 @@ in
     "large"
   ];
   inherit (modelsLib) models allowlist;
-  inherit (portsLib) ports;
+  inherit (portsLib) ports loopback settingsServices;
 
   # { systemRamGb; hasDiscreteGpu ? false; cpuArchitecture ? "x86_64"; } -> tier name.
   hardwareTier = import ./hardware-tier.nix;

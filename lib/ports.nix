@@ -2,6 +2,38 @@
 let
   ports = builtins.fromJSON (builtins.readFile ./ports.json);
 
+  # Where every service of the stack listens (and is called).
+  loopback = "127.0.0.1";
+
+  # The services whose JSON config nix/modules renders from
+  # services.ai-stack.settings.<name>: the unit that runs it, the service whose
+  # config schema reads it (`aq serve <service>`, `aq config check --service
+  # <service>`) and the lib/ports.json entry it listens on. That entry is the
+  # only source of the port: the module renders it into settings.<name>.port,
+  # and monitoring, Open WebUI and the other services' URLs read the same one.
+  settingsServices = {
+    inference = {
+      unit = "ai-inference";
+      service = "inference";
+      port = "inferenceChat";
+    };
+    embeddings = {
+      unit = "ai-embeddings";
+      service = "inference";
+      port = "inferenceEmbed";
+    };
+    aidb = {
+      unit = "ai-aidb";
+      service = "aidb";
+      port = "aidb";
+    };
+    coordinator = {
+      unit = "ai-coordinator";
+      service = "coordinator";
+      port = "coordinator";
+    };
+  };
+
   isPort = p: builtins.isInt p && p >= 1 && p <= 65535;
 
   # { name = port; ... } -> [ { port; names = [ ... ]; } ] for every port used more than once.
@@ -45,6 +77,8 @@ in
 {
   inherit
     ports
+    loopback
+    settingsServices
     isPort
     portCollisions
     describeCollisions

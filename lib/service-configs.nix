@@ -131,8 +131,9 @@ let
         }
         // restart
         // {
-          # routing-config.json, the telemetry JSONL and the embedded interaction
-          # database (PGlite) live here; private to the unit's dynamic user.
+          # routing-config.json and the telemetry JSONL live here, private to the
+          # unit's dynamic user. No database: interactions, feedback and gaps go
+          # to aidb's database through aidb's /interactions API.
           StateDirectory = "ai-coordinator";
           StateDirectoryMode = "0700";
         };

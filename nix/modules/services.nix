@@ -1,7 +1,7 @@
 # The four service units (ai-inference, ai-embeddings, ai-aidb, ai-coordinator)
 # and their JSON config files. Their serviceConfig comes from
 # lib.serviceConfigs, unchanged; this file adds ExecStart, credentials and the
-# config file.
+# config file, checked at build time by the service's own config loader.
 {
   config,
   lib,
@@ -13,7 +13,7 @@ let
   aiLib = import ../../lib;
   jsonFormat = pkgs.formats.json { };
   tier = aiLib.tiers.${cfg.hardwareTier};
-  loopback = "127.0.0.1";
+  inherit (aiLib) loopback settingsServices;
   url = port: "http://${loopback}:${toString port}";
 
   modelsDir = "${cfg.stateDir}/models";
@@ -71,11 +71,35 @@ let
     inherit kind;
   };
 
-  configFiles = lib.mapAttrs (name: value: jsonFormat.generate "${name}.json" value) {
-    ai-inference = cfg.settings.inference;
-    ai-embeddings = cfg.settings.embeddings;
-    ai-aidb = cfg.settings.aidb;
-    ai-coordinator = cfg.settings.coordinator;
+  # Each settings block rendered to JSON and checked the way monitoring.nix
+  # checks the alert rules with promtool: the service's own config loader
+  # (`aq config check`, the schema and messages of `aq serve` at boot, without
+  # environment or flags) runs on the file at build time, so a setting the
+  # service would refuse fails the build instead of the deploy. The unit reads
+  # the checked copy. Files the config names (models, key files) exist only on
+  # the target, so only the schema is checked.
+  checkedConfig =
+    name: s:
+    pkgs.runCommand "${s.unit}.json"
+      {
+        settings = jsonFormat.generate "${s.unit}-settings.json" cfg.settings.${name};
+      }
+      ''
+        if ! ${lib.getExe cfg.package} config check --service ${s.service} "$settings"; then
+          echo "services.ai-stack.settings.${name} is not a valid ${s.service} config; the key is named above." >&2
+          exit 1
+        fi
+        cp "$settings" "$out"
+      '';
+
+  # Keyed by unit: ai-inference, ai-embeddings, ai-aidb, ai-coordinator.
+  configFiles = lib.mapAttrs' (name: s: lib.nameValuePair s.unit (checkedConfig name s)) settingsServices;
+
+  # host and port of settings.<name>: loopback, and its lib/ports.json entry
+  # through services.ai-stack.ports (assertions.nix refuses any other value).
+  listenOn = name: {
+    host = loopback;
+    port = cfg.ports.${settingsServices.${name}.port};
   };
 
   # Registry models without a local file: ai-model-download fetches these.
@@ -87,25 +111,28 @@ let
   downloadNeeded = cfg.modelDownload.enable && downloadIds != [ ];
   embeddingsWanted = modelPaths.embedding != null || modelPaths.rerank != null;
 
+  # The unit that runs settings.<settings>: `aq serve <service>` with the checked config file.
   mkUnit =
     {
-      name,
+      settings,
       description,
-      serve,
       after ? [ ],
       requires ? [ ],
       credentials ? [ ],
     }:
+    let
+      inherit (settingsServices.${settings}) unit service;
+    in
     {
       inherit description;
       wantedBy = [ "multi-user.target" ];
       after = [ "network.target" ] ++ after;
       inherit requires;
-      environment.AI_STACK_CONFIG = "${configFiles.${name}}";
+      environment.AI_STACK_CONFIG = "${configFiles.${unit}}";
       serviceConfig =
-        lib.mapAttrs (_: lib.mkDefault) unitConfigs.${name}
+        lib.mapAttrs (_: lib.mkDefault) unitConfigs.${unit}
         // {
-          ExecStart = "${lib.getExe cfg.package} serve ${serve} --config ${configFiles.${name}}";
+          ExecStart = "${lib.getExe cfg.package} serve ${service} --config ${configFiles.${unit}}";
         }
         // lib.optionalAttrs (credentials != [ ]) { LoadCredential = credentials; };
     };
@@ -147,9 +174,8 @@ in
         # Keys of services/inference/inferenceConfigSchema.ts (a strict schema).
         # Registry models carry their sha256, so the service re-verifies the file.
         inference = lib.mapAttrs (_: lib.mkDefault) (
-          {
-            host = loopback;
-            port = cfg.ports.inferenceChat;
+          listenOn "inference"
+          // {
             chatModel = modelPaths.chat;
             threads = threads "inference";
             inherit (tier.inference) contextSize sequences queueLimit;
@@ -158,9 +184,8 @@ in
         );
         # The same service, second instance: embeddings and reranking only.
         embeddings = lib.mapAttrs (_: lib.mkDefault) (
-          {
-            host = loopback;
-            port = cfg.ports.inferenceEmbed;
+          listenOn "embeddings"
+          // {
             threads = threads "embeddings";
           }
           // lib.optionalAttrs (modelPaths.embedding != null) { embedModel = modelPaths.embedding; }
@@ -173,9 +198,8 @@ in
           }
         );
         aidb = lib.mapAttrs (_: lib.mkDefault) (
-          {
-            host = loopback;
-            port = cfg.ports.aidb;
+          listenOn "aidb"
+          // {
             # Unix socket, peer authentication as the unit's user "aidb".
             databaseUrl = "postgresql://aidb@/aidb?host=/run/postgresql&port=${toString cfg.ports.postgres}";
             embeddingsUrl = url cfg.ports.inferenceEmbed;
@@ -185,14 +209,14 @@ in
           // apiKeySettings "ai-aidb"
         );
         coordinator = lib.mapAttrs (_: lib.mkDefault) (
-          {
-            host = loopback;
-            port = cfg.ports.coordinator;
+          listenOn "coordinator"
+          // {
             inferenceUrl = url cfg.ports.inferenceChat;
             embeddingsUrl = url cfg.ports.inferenceEmbed;
             aidbUrl = url cfg.ports.aidb;
             redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
-            # The unit's StateDirectory: routing-config.json, telemetry.jsonl, interactions (PGlite).
+            # The unit's StateDirectory: routing-config.json and telemetry.jsonl. Interactions,
+            # feedback and gaps live in aidb's database (through aidb's /interactions API).
             stateDir = "/var/lib/ai-coordinator";
           }
           // lib.optionalAttrs (cfg.remoteLlm.url != null) { remoteLlmUrl = cfg.remoteLlm.url; }
@@ -205,25 +229,22 @@ in
 
       systemd.services = {
         ai-inference = mkUnit {
-          name = "ai-inference";
+          settings = "inference";
           description = "AI stack: chat inference (llama.cpp)";
-          serve = "inference";
           after = modelUnitDeps;
           requires = modelUnitDeps;
         };
 
         ai-embeddings = lib.mkIf embeddingsWanted (mkUnit {
-          name = "ai-embeddings";
+          settings = "embeddings";
           description = "AI stack: embeddings and reranking (llama.cpp)";
-          serve = "inference";
           after = modelUnitDeps;
           requires = modelUnitDeps;
         });
 
         ai-aidb = mkUnit {
-          name = "ai-aidb";
+          settings = "aidb";
           description = "AI stack: knowledge store (PostgreSQL + pgvector)";
-          serve = "aidb";
           after = [
             "postgresql.service"
             "postgresql-setup.service"
@@ -237,9 +258,8 @@ in
         };
 
         ai-coordinator = mkUnit {
-          name = "ai-coordinator";
+          settings = "coordinator";
           description = "AI stack: RAG coordinator and local/remote routing";
-          serve = "coordinator";
           after = [
             "ai-inference.service"
             "ai-embeddings.service"

@@ -101,6 +101,23 @@ in
       ;
   }) aiUnits;
   unitConfigs = cfg.internal.unitConfigs;
+  # The checked config file of each unit this host runs: its path (what the
+  # unit reads), the derivation's build script and its input, the JSON file
+  # rendered from settings (its path and text). aqExe is the package's `aq`,
+  # which the script runs.
+  aqExe = lib.getExe cfg.package;
+  configChecks = lib.mapAttrs (
+    unit: _:
+    let
+      drv = cfg.internal.configFiles.${unit};
+    in
+    {
+      path = drv.outPath;
+      inherit (drv) buildCommand;
+      settingsFile = drv.settings.outPath;
+      json = drv.settings.value;
+    }
+  ) (lib.filterAttrs (unit: _: cfg.internal.configFiles ? ${unit}) aiUnits);
   gpuMetricsUnit =
     if config.systemd.services ? ai-gpu-metrics then
       { inherit (config.systemd.services.ai-gpu-metrics) serviceConfig environment wantedBy; }

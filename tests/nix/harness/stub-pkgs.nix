@@ -128,9 +128,16 @@ let
         };
     in
     valueType;
+  # Like pkgs/pkgs-lib/formats.nix, the generated file carries its JSON text
+  # as `value` (nixpkgs passes it to jq that way), so tests can read it.
   jsonLike = _: {
     type = jsonValue;
-    generate = name: value: file name value;
+    generate =
+      name: value:
+      file name value
+      // {
+        value = builtins.toJSON value;
+      };
   };
   ini =
     {
@@ -219,12 +226,18 @@ let
           mainProgram = args.name;
         };
       };
+    # As in nixpkgs, the derivation has its build script as `buildCommand` and
+    # each of `env`'s attributes (the build's environment variables) as an
+    # attribute, so tests can run the script the build would run.
     runCommand =
       name: env: script:
-      file name {
-        inherit script;
-        env = builtins.removeAttrs env [ "nativeBuildInputs" ];
-      };
+      let
+        drv = file name {
+          inherit script;
+          env = builtins.removeAttrs env [ "nativeBuildInputs" ];
+        };
+      in
+      builtins.removeAttrs env (builtins.attrNames drv) // drv // { buildCommand = script; };
     buildEnv = args: file args.name (map toString args.paths);
 
     # nix/modules calls ../package.nix through this; the stub records the
