@@ -26,6 +26,31 @@ let
   webUiPackage = config.services.open-webui.package;
   webUiUnfree = lib.any (l: !(l.free or true)) (lib.toList (webUiPackage.meta.license or [ ]));
   webUiRefused = webUiUnfree && !(webUiPackage.meta.available or true);
+
+  # services.ai-stack.ports is the one source of each service's port: the
+  # module renders it into settings.<name>.port (and host = 127.0.0.1), and
+  # Prometheus's scrape targets, Open WebUI and the other services' URLs read
+  # the same option. A port or host set in the free-form settings would move
+  # the service away from all of them, silently; refuse it and name the option.
+  listenAssertions = lib.concatLists (
+    lib.mapAttrsToList (
+      name: s:
+      let
+        given = cfg.settings.${name};
+        portOption = "services.ai-stack.ports.${s.port}";
+      in
+      [
+        {
+          assertion = (given.port or null) == cfg.ports.${s.port};
+          message = "services.ai-stack.settings.${name}.port = ${builtins.toJSON (given.port or null)} disagrees with ${portOption} = ${toString cfg.ports.${s.port}}, which Prometheus and the other services use to reach ${s.unit}. Set ${portOption} instead and remove services.ai-stack.settings.${name}.port.";
+        }
+        {
+          assertion = (given.host or null) == aiLib.loopback;
+          message = "services.ai-stack.settings.${name}.host = ${builtins.toJSON (given.host or null)}: ${s.unit} listens on ${aiLib.loopback} only (the stack's units may reach loopback only, and the other services and Prometheus call it there). Remove services.ai-stack.settings.${name}.host; its port is ${portOption}.";
+        }
+      ]
+    ) aiLib.settingsServices
+  );
 in
 {
   config = lib.mkIf cfg.enable {
@@ -81,7 +106,8 @@ in
         assertion = cfg.facts.cpuArchitecture == hostCpu;
         message = "services.ai-stack.facts.cpuArchitecture = \"${cfg.facts.cpuArchitecture}\" but this system is built for ${hostCpu}; fix the host's facts.nix.";
       }
-    ];
+    ]
+    ++ listenAssertions;
 
     warnings =
       lib.optional (aiLib.exceedsRamBudget {

@@ -42,6 +42,32 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
     expect(r.failedAssertions).toEqual([expect.stringMatching(new RegExp(`services\\.ai-stack\\.ports: port ${ports.inferenceChat} is used by grafana and inferenceChat`))]);
   });
 
+  it("refuses a port or host in services.ai-stack.settings, naming the services.ai-stack.ports option to set instead", () => {
+    const r = evalHost(host(16, `settings.inference.port = 9000; settings.embeddings.port = 9001; settings.coordinator.host = "0.0.0.0";`));
+    expect(r.failedAssertions).toHaveLength(3);
+    expect(r.failedAssertions).toEqual(
+      expect.arrayContaining([
+        `services.ai-stack.settings.inference.port = 9000 disagrees with services.ai-stack.ports.inferenceChat = ${ports.inferenceChat}, which Prometheus and the other services use to reach ai-inference. Set services.ai-stack.ports.inferenceChat instead and remove services.ai-stack.settings.inference.port.`,
+        expect.stringMatching(/^services\.ai-stack\.settings\.embeddings\.port = 9001 disagrees with services\.ai-stack\.ports\.inferenceEmbed = \d+.* Set services\.ai-stack\.ports\.inferenceEmbed instead/),
+        expect.stringMatching(/^services\.ai-stack\.settings\.coordinator\.host = "0\.0\.0\.0": ai-coordinator listens on 127\.0\.0\.1 only .* Remove services\.ai-stack\.settings\.coordinator\.host; its port is services\.ai-stack\.ports\.coordinator\.$/),
+      ]),
+    );
+    // A port removed from settings (null) is refused too; the same value as services.ai-stack.ports is harmless.
+    expect(evalHost(host(16, `settings.aidb.port = null;`)).failedAssertions).toEqual([expect.stringMatching(/^services\.ai-stack\.settings\.aidb\.port = null disagrees with services\.ai-stack\.ports\.aidb/)]);
+    expect(evalHost(host(16, `settings.aidb.port = ${ports.aidb}; settings.aidb.host = "127.0.0.1";`)).failedAssertions).toEqual([]);
+  });
+
+  it("moves a service, its Prometheus scrape target and every URL that reaches it together when services.ai-stack.ports changes", () => {
+    const r = evalHost(host(16, `ports.aidb = 18002; ports.inferenceEmbed = 18081; ports.coordinator = 18003;`, "x86_64", allowOpenWebui + ` services.ai-stack.webUi.enable = true;`));
+    expect(r.failedAssertions).toEqual([]);
+    expect(r.settings.aidb).toMatchObject({ port: 18002, embeddingsUrl: "http://127.0.0.1:18081" });
+    expect(r.settings.embeddings).toMatchObject({ port: 18081 });
+    expect(r.settings.coordinator).toMatchObject({ port: 18003, aidbUrl: "http://127.0.0.1:18002", embeddingsUrl: "http://127.0.0.1:18081" });
+    const targets = Object.fromEntries(r.prometheus.scrapeTargets.map((t) => [t.job, t.targets]));
+    expect(targets).toMatchObject({ "ai-aidb": ["127.0.0.1:18002"], "ai-embeddings": ["127.0.0.1:18081"], "ai-coordinator": ["127.0.0.1:18003"] });
+    expect(r.openWebui).toMatchObject({ environment: expect.objectContaining({ OPENAI_API_BASE_URL: "http://127.0.0.1:18003/v1" }) });
+  });
+
   it("fails on an empty or relative state path", () => {
     expect(evalHost(host(16, `stateDir = "";`)).failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.stateDir must be a non-empty absolute path/)]);
     expect(evalHost(host(16, `stateDir = "var/lib/x";`)).failedAssertions).toHaveLength(1);
