@@ -1,19 +1,8 @@
-import { z } from "zod";
+import { createInferenceClient } from "../../inference/api/createInferenceClient.js";
+import type { ModelStatus } from "../../inference/api/inferenceStatusSchema.js";
+import { tooManyInputsErrorSchema } from "../../inference/api/tooManyInputsErrorSchema.js";
+import { ServiceError, type ServiceErrorKind } from "../../shared/http/ServiceError.js";
 import type { Embedder } from "./Embedder.js";
-import { EmbedderError } from "./EmbedderError.js";
-
-const statusSchema = z.object({
-  models: z.object({
-    embed: z
-      .object({ path: z.string(), sha256: z.string().optional(), dimensions: z.number().int().positive().optional(), loaded: z.boolean() })
-      .nullable(),
-  }),
-});
-
-const embeddingsSchema = z.object({
-  model: z.string().optional(),
-  data: z.array(z.object({ index: z.number().int(), embedding: z.array(z.number()) })),
-});
 
 /**
  * Characters per token assumed when chunking for a remote model. We cannot
@@ -24,11 +13,14 @@ const embeddingsSchema = z.object({
  */
 export const charsPerTokenEstimate = 3;
 
+const service = "embedding service";
+
 /**
- * Embeddings from the inference service (`POST /v1/embeddings`). The model's
- * name, sha256 and size come from its `/status`; batches stay within
- * `batchSize` texts, and shrink to the server's `too_many_inputs` limit if
- * it is lower.
+ * Embeddings from the inference service (`POST /v1/embeddings`), through
+ * its contract's client. The model's name, sha256 and size come from its
+ * `/status`; batches stay within `batchSize` texts, and shrink to the
+ * server's `too_many_inputs` limit if it is lower. Every failure is a
+ * ServiceError naming the embedding service.
  */
 export async function createHttpEmbedder(opts: {
   url: string;
@@ -39,74 +31,51 @@ export async function createHttpEmbedder(opts: {
   maxInputTokens?: number;
 }): Promise<Embedder> {
   const base = opts.url.replace(/\/+$/, "").replace(/\/v1(\/embeddings)?$/, "");
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const inference = createInferenceClient({ service, baseUrl: base, timeoutMs: opts.timeoutMs ?? 60_000 });
   let batchSize = opts.batchSize ?? 64;
 
-  const fetchJson = async (path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw new EmbedderError(`embedding service at ${base} unreachable: ${(err as Error).message}`);
-    }
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new EmbedderError(`embedding service at ${base}${path} answered ${response.status} with non-JSON`);
-    }
-    return { status: response.status, body };
-  };
-
   const deadline = Date.now() + (opts.startupTimeoutMs ?? 60_000);
-  let embedInfo: { path: string; sha256?: string; dimensions?: number } | undefined;
-  let lastError = "";
+  let embedInfo: ModelStatus | undefined;
+  let last: { kind: ServiceErrorKind; message: string } = { kind: "timeout", message: "" };
   for (;;) {
     try {
-      const r = await fetchJson("/status");
-      const parsed = statusSchema.safeParse(r.body);
-      if (!parsed.success) throw new EmbedderError(`${base}/status is not an inference service status`);
-      if (parsed.data.models.embed === null) {
-        throw new EmbedderError(`the inference service at ${base} has no embedding model (start it with --embed-model FILE)`);
+      const { models } = await inference.status();
+      if (!models) throw new ServiceError(service, "invalid_response", `${base}/status is not an inference service status`);
+      if (models.embed === null) {
+        throw new ServiceError(service, "http", `the inference service at ${base} has no embedding model (start it with --embed-model FILE)`, 501, "embeddings_not_configured");
       }
-      if (parsed.data.models.embed.loaded) {
-        embedInfo = parsed.data.models.embed;
+      if (models.embed.loaded) {
+        embedInfo = models.embed;
         break;
       }
-      lastError = "embedding model still loading";
+      last = { kind: "timeout", message: "embedding model still loading" };
     } catch (err) {
-      if ((err as Error).message.includes("has no embedding model")) throw err;
-      lastError = (err as Error).message;
+      if (err instanceof ServiceError && err.code === "embeddings_not_configured") throw err;
+      const e = err instanceof ServiceError ? err : new ServiceError(service, "invalid_response", (err as Error).message);
+      last = { kind: e.kind, message: e.kind === "unreachable" ? `unreachable (${e.message})` : e.message };
     }
-    if (Date.now() > deadline) throw new EmbedderError(`embedding service not ready: ${lastError}`);
+    if (Date.now() > deadline) throw new ServiceError(service, last.kind, `embedding service not ready: ${last.message}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 
   /** One request; undefined when the server's limit is lower than the batch (batchSize shrinks, the caller retries). */
   const post = async (texts: string[]): Promise<number[][] | undefined> => {
-    const r = await fetchJson("/v1/embeddings", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ input: texts }),
-    });
-    if (r.status === 400 && (r.body as { error?: string }).error === "too_many_inputs") {
-      const limit = Number((r.body as { limit?: number }).limit);
-      if (Number.isInteger(limit) && limit > 0 && limit < texts.length) {
-        batchSize = limit;
+    let data;
+    try {
+      ({ data } = await inference.embeddings({ input: texts }));
+    } catch (err) {
+      const tooMany = err instanceof ServiceError && err.status === 400 ? tooManyInputsErrorSchema.safeParse(err.body) : undefined;
+      if (tooMany?.success && tooMany.data.limit < texts.length) {
+        batchSize = tooMany.data.limit;
         return undefined;
       }
-    }
-    if (r.status !== 200) {
-      const b = r.body as { error?: string; message?: string };
-      throw new EmbedderError(`embedding service answered ${r.status} ${b.error ?? ""}: ${b.message ?? ""}`.trim());
-    }
-    const parsed = embeddingsSchema.safeParse(r.body);
-    if (!parsed.success || parsed.data.data.length !== texts.length) {
-      throw new EmbedderError("embedding service gave a malformed answer");
+      throw err;
     }
     const out = new Array<number[]>(texts.length);
-    for (const d of parsed.data.data) out[d.index] = d.embedding;
+    for (const d of data) if (d.index < texts.length) out[d.index] = d.embedding;
+    if (data.length !== texts.length || !Array.from(out).every(Boolean)) {
+      throw new ServiceError(service, "invalid_response", "embedding service gave a malformed answer");
+    }
     return out;
   };
   const embedBatched = async (texts: string[]): Promise<number[][]> => {
@@ -135,9 +104,10 @@ export async function createHttpEmbedder(opts: {
     embed: embedBatched,
     check: async () => {
       try {
-        const r = await fetchJson("/ready");
-        return r.status === 200 ? { ok: true } : { ok: false, detail: `inference /ready answered ${r.status}` };
+        await inference.ready();
+        return { ok: true };
       } catch (err) {
+        if (err instanceof ServiceError && err.kind === "http") return { ok: false, detail: `inference /ready answered ${err.status}` };
         return { ok: false, detail: (err as Error).message };
       }
     },

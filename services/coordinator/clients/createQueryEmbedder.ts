@@ -1,8 +1,5 @@
-import { z } from "zod";
-import { ServiceError, fetchFailure, httpFailure } from "../../shared/http/ServiceError.js";
-import { timeoutSignal } from "../../shared/http/timeoutSignal.js";
-
-const embeddingsSchema = z.object({ data: z.array(z.object({ embedding: z.array(z.number()) })).min(1) });
+import { createInferenceClient } from "../../inference/api/createInferenceClient.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 
 export interface QueryEmbedder {
   embed(text: string, signal?: AbortSignal): Promise<number[]>;
@@ -14,7 +11,7 @@ export interface QueryEmbedder {
  * repeated question costs no embedding call).
  */
 export function createQueryEmbedder(opts: { url: string; timeoutMs: number; maxEntries?: number }): QueryEmbedder {
-  const url = `${opts.url.replace(/\/+$/, "")}/v1/embeddings`;
+  const inference = createInferenceClient({ service: "embeddings", baseUrl: opts.url, timeoutMs: opts.timeoutMs });
   const max = opts.maxEntries ?? 2000;
   const lru = new Map<string, number[]>();
   return {
@@ -25,21 +22,9 @@ export function createQueryEmbedder(opts: { url: string; timeoutMs: number; maxE
         lru.set(text, known);
         return known;
       }
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ input: text }),
-          signal: timeoutSignal(opts.timeoutMs, signal),
-        });
-      } catch (err) {
-        throw fetchFailure("embeddings", url, err, opts.timeoutMs, signal);
-      }
-      if (!response.ok) throw await httpFailure("embeddings", url, response);
-      const parsed = embeddingsSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new ServiceError("embeddings", "invalid_response", "/v1/embeddings answered an unexpected shape");
-      const vector = parsed.data.data[0]!.embedding;
+      const { data } = await inference.embeddings({ input: text }, { signal });
+      const vector = data[0]?.embedding;
+      if (!vector) throw new ServiceError("embeddings", "invalid_response", "/v1/embeddings answered no vector");
       lru.set(text, vector);
       if (lru.size > max) lru.delete(lru.keys().next().value!);
       return vector;

@@ -1,4 +1,5 @@
-import { z } from "zod";
+import { createInferenceClient } from "../../inference/api/createInferenceClient.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 
 export interface HealthProbeOptions {
   /** The local inference service, e.g. http://127.0.0.1:8080. */
@@ -26,16 +27,6 @@ export interface HealthProbe {
   check(): Promise<HealthProbeResult>;
 }
 
-/** The fields of the inference service's GET /status the router reads. */
-const statusSchema = z.object({
-  loading: z.boolean().optional(),
-  healthy: z.boolean().optional(),
-  queue_depth: z.number().int().min(0).optional(),
-  queue_limit: z.number().int().min(0).optional(),
-  context_size: z.number().int().min(0).nullish(),
-  error: z.string().nullish(),
-});
-
 /**
  * Probes GET /health and GET /status of the local inference service, with a
  * timeout, and caches the result for `cacheMs`; concurrent callers share one
@@ -44,38 +35,29 @@ const statusSchema = z.object({
 export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
   const timeoutMs = opts.timeoutMs ?? 500;
   const cacheMs = opts.cacheMs ?? 1000;
-  const base = opts.baseUrl.replace(/\/+$/, "");
+  const inference = createInferenceClient({ service: "local inference", baseUrl: opts.baseUrl, timeoutMs });
   let cached: { at: number; result: HealthProbeResult } | undefined;
   let inFlight: Promise<HealthProbeResult> | undefined;
 
   async function probe(): Promise<HealthProbeResult> {
     const started = performance.now();
     const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const [health, status] = await Promise.all([
-        fetch(`${base}/health`, { signal }).then(async (r) => ({ ok: r.ok, code: r.status, body: await r.text() })),
-        fetch(`${base}/status`, { signal }).then(async (r) => ({ ok: r.ok, code: r.status, body: await r.json().catch(() => undefined) })),
-      ]);
-      if (!health.ok) return { healthy: false, loading: false, error: `/health answered ${health.code}`, latencyMs: latencyMs() };
-      if (!status.ok) return { healthy: false, loading: false, error: `/status answered ${status.code}`, latencyMs: latencyMs() };
-      const parsed = statusSchema.safeParse(status.body);
-      if (!parsed.success) return { healthy: false, loading: false, error: "/status is not the inference status JSON", latencyMs: latencyMs() };
-      const s = parsed.data;
-      const loading = s.loading === true;
-      const healthy = loading || s.healthy !== false;
-      return {
-        healthy,
-        loading,
-        ...(s.queue_depth !== undefined && { queueDepth: s.queue_depth }),
-        ...(s.queue_limit !== undefined && { queueLimit: s.queue_limit }),
-        ...(typeof s.context_size === "number" && { contextSize: s.context_size }),
-        ...(!healthy && { error: s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
-        latencyMs: latencyMs(),
-      };
-    } catch (err) {
-      return { healthy: false, loading: false, error: describeFetchError(err, timeoutMs), latencyMs: latencyMs() };
-    }
+    const unhealthy = (error: string): HealthProbeResult => ({ healthy: false, loading: false, error, latencyMs: latencyMs() });
+    const [health, status] = await Promise.allSettled([inference.health(), inference.status()]);
+    if (health.status === "rejected") return unhealthy(describeFailure("/health", health.reason, timeoutMs));
+    if (status.status === "rejected") return unhealthy(describeFailure("/status", status.reason, timeoutMs));
+    const s = status.value;
+    const loading = s.loading === true;
+    const healthy = loading || s.healthy !== false;
+    return {
+      healthy,
+      loading,
+      ...(s.queue_depth !== undefined && { queueDepth: s.queue_depth }),
+      ...(s.queue_limit !== undefined && { queueLimit: s.queue_limit }),
+      ...(typeof s.context_size === "number" && { contextSize: s.context_size }),
+      ...(!healthy && { error: s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
+      latencyMs: latencyMs(),
+    };
   }
 
   return {
@@ -91,8 +73,19 @@ export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
   };
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return `timeout after ${timeoutMs} ms`;
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+/** Why a probe request failed, in a few words: the status, the timeout, or the connection error's code. */
+function describeFailure(path: string, err: unknown, timeoutMs: number): string {
+  if (!(err instanceof ServiceError)) return String((err as Error)?.message ?? err);
+  switch (err.kind) {
+    case "http":
+      return `${path} answered ${err.status}`;
+    case "invalid_response":
+      return `${path} is not the inference status JSON`;
+    case "timeout":
+    case "aborted":
+      return `timeout after ${timeoutMs} ms`;
+    case "unreachable":
+      // "cannot reach <service> at <url>: ECONNREFUSED" -> "ECONNREFUSED"
+      return err.message.replace(/^cannot reach .* at \S+: /, "");
+  }
 }

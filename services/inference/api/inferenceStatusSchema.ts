@@ -41,6 +41,7 @@ export const inferenceStatusSchema = z.object({
 });
 
 export type InferenceStatus = z.infer<typeof inferenceStatusSchema>;
+export type ModelStatus = z.infer<typeof modelStatusSchema>;
 
 /**
  * GET /status as clients read it: any field may be missing (an older
