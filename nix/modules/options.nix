@@ -34,7 +34,8 @@ let
       description = "TCP port of ${name}, on 127.0.0.1. Defaults to lib/ports.json.";
     };
 
-  # Ports that lib/ports.json may not define yet; null until it does (or you set one).
+  # The optional services' ports (Open WebUI, Qdrant): lib/ports.json's entry,
+  # or null where it has none; the service then needs one set here.
   optionalPortOption =
     name: what:
     mkOption {
@@ -53,8 +54,11 @@ let
       example = literalExpression ''{ queueLimit = 20; }'';
       description = ''
         Settings for ${unit}, rendered to its JSON config file (passed with
-        `--config` and `AI_STACK_CONFIG`). The module fills in host, port, model
-        paths and the tier's tuning with `lib.mkDefault`; anything set here wins.
+        `--config` and `AI_STACK_CONFIG`) and checked at build time with
+        `aq config check`, so a key or value the service would refuse fails the
+        build. The module fills in host, port, model paths and the tier's
+        tuning with `lib.mkDefault`; anything set here wins, except host and
+        port: set `services.ai-stack.ports` instead (an assertion says so).
         The file is world-readable in the Nix store: no secrets here, use
         `services.ai-stack.apiKeysFile` and `services.ai-stack.remoteLlm.keyFile`.
       '';
@@ -168,8 +172,11 @@ in
       rerank = modelFileOption "rerank";
     };
 
-    # One option per key of lib/ports.json, so the two cannot drift apart, plus
-    # the optional services' ports that ports.json does not have (yet).
+    # One option per key of lib/ports.json, so the two cannot drift apart; the
+    # optional services' ports may also be null. These are the only source of
+    # the stack's ports: settings.<service>.port is rendered from them
+    # (assertions.nix refuses another value there), and so are the scrape
+    # targets and the URLs each service calls the others by.
     ports = lib.mapAttrs portOption aiLib.ports // {
       openWebui = optionalPortOption "openWebui" "Open WebUI";
       qdrantHttp = optionalPortOption "qdrantHttp" "Qdrant's HTTP API";

@@ -24,6 +24,20 @@ describe.skipIf(nixMissing !== null)("port collision checks (lib/ports.nix)", ()
     expect(nixEvalError(`${aiLib}.portCollisions { a = "80"; }`)).toMatch(/not a TCP port/);
   });
 
+  it("names a lib/ports.json entry and a stack unit for every settings block the module renders", () => {
+    const table = nixEval<Record<string, { unit: string; service: string; port: string }>>(`${aiLib}.settingsServices`);
+    const unitNames = nixEval<string[]>(`${aiLib}.unitNames`);
+    expect(Object.keys(table).sort()).toEqual(["aidb", "coordinator", "embeddings", "inference"]);
+    for (const [name, s] of Object.entries(table)) {
+      expect(Object.keys(ports), name).toContain(s.port);
+      expect(unitNames, name).toContain(s.unit);
+      expect(["inference", "aidb", "coordinator"], name).toContain(s.service);
+    }
+    // No two services listen on the same entry.
+    expect(new Set(Object.values(table).map((s) => s.port)).size).toBe(4);
+    expect(nixEval(`${aiLib}.loopback`)).toBe("127.0.0.1");
+  });
+
   it("checkPorts throws with a readable message", () => {
     expect(nixEvalError(`${aiLib}.checkPorts { x = 1; y = 1; }`)).toMatch(/port 1 is used by x and y/);
     expect(nixEval(`${aiLib}.checkPorts { x = 1; y = 2; }`)).toEqual({ x: 1, y: 2 });
