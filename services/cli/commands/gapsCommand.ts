@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { createCoordinatorClient, defaultCoordinatorUrl } from "../../coordinator/api/createCoordinatorClient.js";
+import { defaultGapsDays, maxGapsDays } from "../../coordinator/api/gapsContract.js";
 import { formatGaps } from "../../coordinator/store/formatGaps.js";
-import type { GapSummary } from "../../coordinator/store/interactionStoreTypes.js";
+import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
-import { coordinatorBaseUrl, coordinatorRequest } from "../coordinatorClient.js";
+import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 
 const flagsSchema = z.object({
@@ -12,8 +14,8 @@ const flagsSchema = z.object({
     .string()
     .regex(/^\d+$/, "expected a whole number of days")
     .transform(Number)
-    .pipe(z.number().int().min(1, "at least 1").max(3650, "at most 3650"))
-    .default(7),
+    .pipe(z.number().int().min(1, "at least 1").max(maxGapsDays, `at most ${maxGapsDays}`))
+    .default(defaultGapsDays),
   json: z.boolean().default(false),
 });
 
@@ -32,7 +34,7 @@ export const gapsCommand: Command = async (argv, io) => {
     return await gaps(argv, io);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    io.err(`aq gaps: ${(err as Error).message}`);
+    io.err(`aq gaps: ${describeServiceError(err)}`);
     return 1;
   }
 };
@@ -40,13 +42,13 @@ export const gapsCommand: Command = async (argv, io) => {
 const gaps: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["json"], allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; ${gapsUsage}`);
-  const base = coordinatorBaseUrl(flags.url);
-  const r = await coordinatorRequest<{ gaps?: GapSummary[] }>(base, `/gaps?days=${flags.days}&limit=${limit}`);
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const r = await client.gaps({ days: flags.days, limit });
   if (flags.json) {
     io.out(JSON.stringify(r));
     return 0;
   }
-  const text = formatGaps(r.gaps ?? []);
+  const text = formatGaps(r.gaps);
   // No gaps: not even a newline.
   if (text !== "") io.out(text);
   return 0;

@@ -1,26 +1,21 @@
 import { z } from "zod";
+import { createCoordinatorClient, defaultCoordinatorUrl } from "../../coordinator/api/createCoordinatorClient.js";
+import { interactionIdSchema, maxFeedbackNoteChars } from "../../coordinator/api/feedbackContract.js";
+import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
-import { CoordinatorHttpError, coordinatorBaseUrl, coordinatorRequest } from "../coordinatorClient.js";
+import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 
 const flagsSchema = z.object({
   url: z.string().optional(),
-  note: z.string().max(2000, "at most 2000 characters").optional(),
+  note: z.string().max(maxFeedbackNoteChars, `at most ${maxFeedbackNoteChars} characters`).optional(),
 });
 
 export const rateUsage = "usage: aq rate ID good|bad [--note TEXT] [--url URL]";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ratings = { good: 1, bad: -1 } as const;
-
-interface FeedbackAnswer {
-  interaction_id: string;
-  rating: 1 | -1;
-  documents?: number;
-  documents_linked?: number;
-  aidb_error?: string;
-}
 
 /**
  * `aq rate ID good|bad [--note TEXT] [--url URL]`: records feedback on an
@@ -34,11 +29,11 @@ export const rateCommand: Command = async (argv, io) => {
     return await rate(argv, io);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    if (err instanceof CoordinatorHttpError && err.status === 404) {
-      io.err(`aq rate: unknown interaction: ${err.message}`);
+    if (err instanceof ServiceError && err.kind === "http" && err.status === 404) {
+      io.err(`aq rate: unknown interaction: ${describeServiceError(err)}`);
       return 1;
     }
-    io.err(`aq rate: ${(err as Error).message}`);
+    io.err(`aq rate: ${describeServiceError(err)}`);
     return 1;
   }
 };
@@ -49,20 +44,16 @@ const rate: Command = async (argv, io) => {
   if (id === undefined) throw new UsageError(`ID: missing; ${rateUsage}`);
   if (rating === undefined) throw new UsageError(`rating: missing (good or bad); ${rateUsage}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (quote a note with --note); ${rateUsage}`);
-  if (!uuid.test(id)) throw new UsageError(`ID: expected an interaction id (a UUID, as printed by aq ask) (got ${JSON.stringify(id)})`);
+  if (!interactionIdSchema.safeParse(id).success) throw new UsageError(`ID: expected an interaction id (a UUID, as printed by aq ask) (got ${JSON.stringify(id)})`);
   if (!Object.hasOwn(ratings, rating)) throw new UsageError(`rating: expected good or bad (got ${JSON.stringify(rating)})`);
-  const base = coordinatorBaseUrl(flags.url);
-  const r = await coordinatorRequest<FeedbackAnswer>(base, `/feedback/${encodeURIComponent(id)}`, {
-    method: "POST",
-    body: JSON.stringify({ rating: ratings[rating as keyof typeof ratings], ...(flags.note !== undefined && { note: flags.note }) }),
-  });
-  const documents = r.documents ?? 0;
-  const linked = r.documents_linked ?? 0;
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const r = await client.feedback(id, { rating: ratings[rating as keyof typeof ratings], ...(flags.note !== undefined && { note: flags.note }) });
+  const { documents, documents_linked: linked } = r;
   const detail =
     documents === 0
       ? "no documents to link"
       : `linked to ${linked} ${linked === 1 ? "document" : "documents"}${linked < documents ? ` of ${documents}` : ""}`;
-  io.out(`recorded: ${rating} for ${r.interaction_id ?? id} (${detail})`);
+  io.out(`recorded: ${rating} for ${r.interaction_id} (${detail})`);
   if (r.aidb_error) io.err(`aq rate: the rating is recorded, but linking it to its documents failed: ${r.aidb_error}`);
   return 0;
 };

@@ -10,7 +10,7 @@ import { answerQuery, type AnswerFormat } from "../pipeline/answerQuery.js";
 import { renderContext } from "../pipeline/buildRagMessages.js";
 import type { Generated } from "../pipeline/generateAnswer.js";
 import type { CachedQuery, PreparedQuery } from "../pipeline/PreparedQuery.js";
-import { chatRequestSchema, forwardedFields, messageText, type ChatRequest } from "./chatRequestSchema.js";
+import { chatRequestSchema, forwardedFields, messageText, type ChatRequest } from "../api/chatContract.js";
 
 export const ROUTING_HEADER = "x-ai-stack-routing";
 /** `x-ai-stack-retrieval: off` turns retrieval off like `"retrieval": false` in the body. */

@@ -1,14 +1,9 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
+import { feedbackParamsSchema as params, feedbackRequestSchema as body, feedbackResponseSchema } from "../api/feedbackContract.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { withStore } from "./withStore.js";
-
-const params = z.object({ interaction_id: z.string().uuid("expected an interaction id (a UUID)") });
-const body = z.strictObject({
-  rating: z.union([z.literal(1), z.literal(-1)], { error: "rating must be 1 (good) or -1 (bad)" }),
-  note: z.string().max(2000).optional(),
-});
 
 /**
  * POST /feedback/:interaction_id {rating: 1|-1, note?}: records the rating
@@ -16,7 +11,7 @@ const body = z.strictObject({
  * endpoint (so good answers lift their sources in later searches).
  */
 export async function feedbackRoute(app: KernelApp, { runtime: rt }: { runtime: CoordinatorRuntime }) {
-  app.post("/feedback/:interaction_id", { schema: { params, body } }, async (request) => {
+  app.post("/feedback/:interaction_id", { schema: { params, body, response: { 200: feedbackResponseSchema } } }, async (request) => {
     const { interaction_id: id } = request.params as z.infer<typeof params>;
     const { rating, note } = request.body as z.infer<typeof body>;
     // The interaction row is written after its answer is sent.

@@ -8,7 +8,7 @@ import { answerQuery, type AnswerFormat } from "../pipeline/answerQuery.js";
 import { buildRagMessages } from "../pipeline/buildRagMessages.js";
 import type { Generated } from "../pipeline/generateAnswer.js";
 import type { AnswerContext, CachedQuery, ReadyQuery } from "../pipeline/PreparedQuery.js";
-import { queryRequestSchema, type QueryRequest } from "../pipeline/queryRequestSchema.js";
+import { queryRequestSchema, type QueryRequest } from "../api/queryContract.js";
 
 /** What the semantic cache keeps of a /query answer. */
 interface CachedQueryAnswer {

@@ -1,4 +1,5 @@
 import type { KernelApp } from "../../shared/http/buildKernel.js";
+import { statusResponseSchema } from "../api/statusContract.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 
 const p95ms = (s: number | undefined) => (s === undefined ? null : Math.round(s * 100_000) / 100);
@@ -9,7 +10,7 @@ const p95ms = (s: number | undefined) => (s === undefined ? null : Math.round(s 
  * degraded with the reason.
  */
 export async function statusRoute(app: KernelApp, { runtime: rt }: { runtime: CoordinatorRuntime }) {
-  app.get("/status", async () => {
+  app.get("/status", { schema: { response: { 200: statusResponseSchema } } }, async () => {
     const [local, aidbError] = await Promise.all([
       rt.localProbe.check(),
       rt.aidb.health(1000).then(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { queryRequestSchema } from "../../../services/coordinator/pipeline/queryRequestSchema.js";
+import { queryRequestSchema } from "../../../services/coordinator/api/queryContract.js";
 import { formatZodIssues } from "../../../services/shared/formatZodIssues.js";
 
 function fieldsOf(body: unknown) {

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { maxProjectChars } from "./queryContract.js";
+
+// The coordinator's POST /v1/chat/completions: the OpenAI-compatible front
+// door. Its answers are OpenAI's (a completion, or its chunks as SSE).
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(z.union([textPart, z.object({ type: z.string() }).passthrough()])).min(1)]).nullable();
@@ -34,7 +38,7 @@ export const chatRequestSchema = z
     n: z.literal(1).optional(),
     response_format: z.object({ type: z.enum(["text", "json_object", "json_schema"]) }).passthrough().optional(),
     retrieval: z.boolean().default(true),
-    project: z.string().trim().min(1).max(200).optional(),
+    project: z.string().trim().min(1).max(maxProjectChars).optional(),
     force_local: z.boolean().default(false),
     force_remote: z.boolean().default(false),
   })
