@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createHttpEmbedder } from "../../services/aidb/embedder/createHttpEmbedder.js";
 import { createLocalEmbedder } from "../../services/aidb/embedder/createLocalEmbedder.js";
+import { ServiceError } from "../../services/shared/http/ServiceError.js";
 import { startInferenceApp, type RunningInference } from "../helpers/startInferenceApp.js";
 
 // The HTTP embedder against the real inference service, with a request
@@ -33,5 +34,21 @@ describe("HTTP embedder", () => {
     } finally {
       await chatOnly.close();
     }
+  });
+
+  it("fails with the one service error type: unreachable, not configured, and a text the model refuses with its code", async () => {
+    const gone = await createHttpEmbedder({ url: "http://127.0.0.1:9", startupTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(ServiceError);
+    expect(gone).toMatchObject({ service: "embedding service", kind: "unreachable" });
+    const chatOnly = await startInferenceApp({});
+    try {
+      await expect(createHttpEmbedder({ url: chatOnly.url, startupTimeoutMs: 300 })).rejects.toMatchObject({ code: "embeddings_not_configured" });
+    } finally {
+      await chatOnly.close();
+    }
+    const http = await createHttpEmbedder({ url: inference.url, startupTimeoutMs: 5000 });
+    const tooLong = await http.embed(["short", "word ".repeat(2000)]).catch((e: unknown) => e);
+    expect(tooLong).toBeInstanceOf(ServiceError);
+    expect(tooLong).toMatchObject({ kind: "http", status: 400, code: "input_too_long" });
   });
 });

@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../api/chatCompletionRequestSchema.js";
+import type { chatCompletionSchema } from "../api/chatCompletionSchema.js";
 import { completeChat, type ChatResult } from "../completeChat.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 import { RequestAbortedError } from "../RequestAbortedError.js";
 import { abortOnDisconnect } from "../../shared/http/abortOnDisconnect.js";
 import { SseWriter } from "../../shared/http/SseWriter.js";
+
+/** The JSON answer as the contract describes it (before its defaults apply). */
+type ChatCompletionAnswer = z.input<typeof chatCompletionSchema>;
 
 /** POST /v1/chat/completions, OpenAI-compatible, JSON or SSE. */
 export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
@@ -49,7 +54,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         model: result.modelName,
         choices: [{ index: 0, message: { role: "assistant", content: result.text }, finish_reason: result.finishReason }],
         usage: usage(result),
-      };
+      } satisfies ChatCompletionAnswer;
     } catch (err) {
       if (err instanceof RequestAbortedError) {
         request.log.info({ event: "client_disconnected", queued: true }, "request left the queue: client went away");
