@@ -9,6 +9,7 @@ import {
   type LlamaModel,
 } from "node-llama-cpp";
 import type { Logger } from "pino";
+import type { InferenceStatus } from "./api/inferenceStatusSchema.js";
 import type { InferenceMetrics } from "./createInferenceMetrics.js";
 import type { ModelVerifier, VerifiedModel } from "./ModelVerifier.js";
 import { SlotScheduler } from "./SlotScheduler.js";
@@ -32,19 +33,8 @@ interface Loaded {
   sequences: LlamaContextSequence[];
 }
 
-export interface ChatModelStatus {
-  model_name: string | null;
-  model_path: string | null;
-  model_sha256: string | null;
-  loading: boolean;
-  load_progress_pct: number;
-  healthy: boolean;
-  error: string | null;
-  queue_depth: number;
-  active_sequences: number;
-  sequences: number;
-  context_size: number | null;
-}
+/** The chat model's part of GET /status. */
+export type ChatModelStatus = Omit<InferenceStatus, "threads" | "queue_limit" | "models">;
 
 /**
  * Owns the chat model: one context with N sequences handed out by a
