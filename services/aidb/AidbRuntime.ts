@@ -27,4 +27,12 @@ export interface AidbRuntime {
   dimensions: number;
   /** Chunks stored with another embedding model than the current one. */
   staleChunks: number;
+  /** `SELECT 1` on the database, timed; keeps postgres_query_ok and postgres_latency_seconds current. */
+  probeDb(): Promise<DbProbe>;
+}
+
+export interface DbProbe {
+  ok: boolean;
+  detail?: string;
+  latencyMs: number;
 }

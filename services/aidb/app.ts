@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
 import type { AidbConfig } from "./aidbConfigSchema.js";
-import type { AidbRuntime } from "./AidbRuntime.js";
+import type { AidbRuntime, DbProbe } from "./AidbRuntime.js";
 import { createStampPublisher, type StampPublisher } from "./cacheStamps/createStampPublisher.js";
 import { createAidbMetrics } from "./createAidbMetrics.js";
 import type { Db } from "./db/Db.js";
@@ -20,7 +20,6 @@ import { documentsRoute } from "./routes/documentsRoute.js";
 import { fusionWeightsRoute } from "./routes/fusionWeightsRoute.js";
 import { gcRoute } from "./routes/gcRoute.js";
 import { interactionsRoute } from "./routes/interactionsRoute.js";
-import { migrateCoordinator } from "../coordinator/store/migrateCoordinator.js";
 import { searchRoute } from "./routes/searchRoute.js";
 import { statusRoute } from "./routes/statusRoute.js";
 
@@ -62,9 +61,6 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, efSearch: config.efSearch }));
     const migrated = await migrate(db, { dimensions: inner.fingerprint.dimensions });
     if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "schema migrated");
-    // The coordinator's tables (interactions, feedback, gaps) live in the same database.
-    const coordinatorSchema = await migrateCoordinator(db);
-    if (coordinatorSchema.applied.length) logger.info({ event: "migrated", coordinator_applied: coordinatorSchema.applied }, "coordinator tables migrated");
     for (const s of sessionStatements(config.efSearch)) await db.query(s);
 
     const fingerprint = fingerprintId(inner.fingerprint);
@@ -87,6 +83,20 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     });
     stamps = await createStampPublisher({ redisUrl: config.redisUrl, logger });
     const metrics = createAidbMetrics(kernelMetrics.registry);
+    const opened = db;
+    const probeDb = async (): Promise<DbProbe> => {
+      const started = performance.now();
+      try {
+        await opened.query("SELECT 1");
+        metrics.postgresQueryOk.set(1);
+        return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      } catch (err) {
+        metrics.postgresQueryOk.set(0);
+        return { ok: false, detail: (err as Error).message, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      } finally {
+        metrics.postgresLatency.set((performance.now() - started) / 1000);
+      }
+    };
     const runtime: AidbRuntime = {
       config,
       logger,
@@ -101,20 +111,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       schemaVersion: migrated.version,
       dimensions: migrated.dimensions,
       staleChunks,
-    };
-
-    const probeDb = async () => {
-      const started = performance.now();
-      try {
-        await db!.query("SELECT 1");
-        metrics.postgresQueryOk.set(1);
-        return { ok: true, detail: undefined };
-      } catch (err) {
-        metrics.postgresQueryOk.set(0);
-        return { ok: false, detail: (err as Error).message };
-      } finally {
-        metrics.postgresLatency.set((performance.now() - started) / 1000);
-      }
+      probeDb,
     };
     await probeDb();
 
@@ -124,7 +121,8 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       metrics: kernelMetrics,
       bodyLimit: config.bodyLimitBytes,
       readiness: async () => {
-        const [database, embedder] = await Promise.all([probeDb(), inner.check()]);
+        const [probe, embedder] = await Promise.all([probeDb(), inner.check()]);
+        const database = { ok: probe.ok, detail: probe.detail };
         const c = cache.status();
         return {
           database,

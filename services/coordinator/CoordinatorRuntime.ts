@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { SemanticCache } from "./cache/SemanticCache.js";
-import type { AidbClient } from "./clients/createAidbClient.js";
+import type { AidbClient } from "../aidb/api/createAidbClient.js";
 import type { ChatBackend } from "./clients/createChatBackend.js";
 import type { QueryEmbedder } from "./clients/createQueryEmbedder.js";
 import type { Reranker } from "./clients/createReranker.js";
@@ -36,7 +36,7 @@ export interface CoordinatorRuntime {
   reranker?: Reranker;
   embedder: QueryEmbedder;
   cache: SemanticCache;
-  /** Interactions, feedback and gaps (in aidb's database, or `databaseUrl`). */
+  /** Interactions, feedback and gaps (in aidb's database, through its API). */
   store: InteractionStore;
   telemetry: TelemetryLog;
   expansion: QueryExpansionMap;

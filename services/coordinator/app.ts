@@ -2,12 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import expansionJson from "../../lib/query-expansion.json" with { type: "json" };
-import { openPg } from "../aidb/db/openPg.js";
+import { createAidbClient } from "../aidb/api/createAidbClient.js";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { UsageError } from "../shared/UsageError.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
 import { createSemanticCache } from "./cache/createSemanticCache.js";
-import { createAidbClient } from "./clients/createAidbClient.js";
 import { createChatBackend } from "./clients/createChatBackend.js";
 import { createQueryEmbedder } from "./clients/createQueryEmbedder.js";
 import { createReranker } from "./clients/createReranker.js";
@@ -32,9 +31,7 @@ import { createHealthProbe } from "./routing/createHealthProbe.js";
 import { createRoutingMetrics } from "./routing/createRoutingMetrics.js";
 import { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
 import { createAidbInteractionStore } from "./store/createAidbInteractionStore.js";
-import { createSqlInteractionStore } from "./store/createSqlInteractionStore.js";
 import type { InteractionStore } from "./store/InteractionStore.js";
-import { migrateCoordinator } from "./store/migrateCoordinator.js";
 import { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
 
 export const TELEMETRY_FILE = "telemetry.jsonl";
@@ -42,7 +39,7 @@ export const TELEMETRY_FILE = "telemetry.jsonl";
 export interface CoordinatorAppOptions {
   config: CoordinatorConfig;
   logger: Logger;
-  /** A store (tests); otherwise aidb's, or PostgreSQL with `databaseUrl`. Closed with the app only when made here. */
+  /** A store (tests); otherwise aidb's, through its client. Closed with the app only when made here. */
   store?: InteractionStore;
   /**
    * The ring of recent log lines that GET /logs/recent serves. The logger
@@ -93,16 +90,9 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     const routingConfig = await RoutingConfigStore.open({ stateDir: config.stateDir, logger });
     closers.push(() => routingConfig.close());
 
-    let store = opts.store;
-    if (!store && config.databaseUrl) {
-      const db = await openPg({ url: config.databaseUrl, max: 4 });
-      closers.push(() => db.close());
-      const migrated = await migrateCoordinator(db);
-      if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "coordinator schema migrated");
-      store = createSqlInteractionStore(db);
-    }
-    // Without databaseUrl: aidb's database, through its /interactions API.
-    store ??= createAidbInteractionStore({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs, logger });
+    const aidb = createAidbClient({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs });
+    // Interactions, feedback and gaps live in aidb's database, behind its API.
+    const store = opts.store ?? createAidbInteractionStore({ aidb, logger });
     if (!opts.store) {
       const s = store;
       closers.push(() => s.close());
@@ -145,7 +135,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       remote: config.remoteLlmUrl
         ? createChatBackend({ name: "remote", apiBase: config.remoteLlmUrl, apiKey: remoteKey, model: config.remoteModel, timeoutMs: config.remoteTimeoutMs })
         : undefined,
-      aidb: createAidbClient({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs }),
+      aidb,
       reranker: config.rerankUrl ? createReranker({ url: config.rerankUrl, timeoutMs: config.rerankTimeoutMs }) : undefined,
       embedder: createQueryEmbedder({ url: config.embeddingsUrl ?? config.inferenceUrl, timeoutMs: config.aidbTimeoutMs }),
       cache,
@@ -213,8 +203,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     await app.register(gapsRoute, { runtime });
     const logRing = opts.logRing ?? createLogRing();
     await app.register(dashboardRoute);
-    const storeTarget = store.kind === "aidb" ? "aidb store (SELECT 1 through aidb)" : "postgres";
-    await app.register(healthAggregateRoute, { runtime, database: { target: storeTarget, ping: (ms: number) => store.ping(ms) } });
+    await app.register(healthAggregateRoute, { runtime, database: { target: "aidb store (SELECT 1 through aidb)", ping: (ms: number) => store.ping(ms) } });
     await app.register(internalsRoute, { runtime });
     await app.register(logsRoute, { logRing });
     await app.register(configEnvRoute, { runtime });

@@ -18,8 +18,6 @@ export const coordinatorConfigSchema = z
     port: portField().default(ports.coordinator),
     /** routing-config.json and telemetry.jsonl live here. */
     stateDir: z.string().min(1).default(".data/coordinator"),
-    /** PostgreSQL for interactions, feedback and gaps; without it they go to aidb's database through its /interactions API. */
-    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
     /** The local chat inference service (its base URL, without /v1). */
     inferenceUrl: httpUrl().default(`http://127.0.0.1:${ports.inferenceChat}`),
     /** The inference service that embeds queries for the semantic cache; default: inferenceUrl. */

@@ -12,7 +12,7 @@ export async function startCoordinator(opts: { file?: string; overrides?: Record
   // The dashboard's /logs/recent serves the last lines from this ring; stdout is unchanged.
   const logRing = createLogRing();
   const logger = createLogger({ name: "coordinator", level: config.logLevel, tee: [logRing] });
-  logger.info({ event: "config", config: { ...config, databaseUrl: redactUrl(config.databaseUrl), redisUrl: redactUrl(config.redisUrl) } }, "coordinator config loaded");
+  logger.info({ event: "config", config: { ...config, redisUrl: redactUrl(config.redisUrl) } }, "coordinator config loaded");
   if (config.apiKeysFile) logger.warn({ event: "api_keys_not_enforced" }, "apiKeysFile is reserved; the coordinator does not check API keys yet (keep it on loopback)");
   const { app } = await buildApp({ config, logger, logRing });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });

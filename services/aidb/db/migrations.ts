@@ -1,3 +1,5 @@
+import { maxFeedbackNoteChars } from "../api/interactionsContract.js";
+
 /**
  * The aidb schema, as numbered migrations. A migration never changes once
  * released: a new change is a new entry. `dimensions` is the embedding size,
@@ -80,6 +82,63 @@ export const migrations: Migration[] = [
     sql: () => `
       ALTER INDEX chunks_tsv_idx SET (fastupdate = off);
       SELECT gin_clean_pending_list('chunks_tsv_idx'::regclass)
+    `,
+  },
+  {
+    version: 4,
+    name: "interactions, interaction feedback, query gaps",
+    // The coordinator's record of its answers, served by /interactions. Until
+    // this version the coordinator migrated these tables itself (tracked in
+    // coordinator_schema_migrations, one version, the same definitions), so
+    // a database it set up keeps them: IF NOT EXISTS, and its tracking table
+    // goes.
+    sql: () => `
+      CREATE TABLE IF NOT EXISTS interactions (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        project text,
+        query_text text NOT NULL,
+        query_hash text NOT NULL,
+        backend text NOT NULL,
+        reason text NOT NULL,
+        fallback_reason text,
+        routing_override text,
+        local_confidence_score double precision,
+        threshold double precision,
+        best_score double precision,
+        cache_hit boolean NOT NULL DEFAULT false,
+        variant text,
+        timings jsonb NOT NULL DEFAULT '{}'::jsonb,
+        document_ids text[] NOT NULL DEFAULT '{}'::text[],
+        sources jsonb NOT NULL DEFAULT '[]'::jsonb,
+        response_chars integer NOT NULL DEFAULT 0,
+        status text NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'error', 'aborted')),
+        error text
+      );
+      CREATE INDEX IF NOT EXISTS interactions_created_at_idx ON interactions (created_at);
+      CREATE INDEX IF NOT EXISTS interactions_query_hash_idx ON interactions (query_hash, created_at);
+      CREATE INDEX IF NOT EXISTS interactions_project_created_at_idx ON interactions (project, created_at);
+      CREATE TABLE IF NOT EXISTS interaction_feedback (
+        id bigserial PRIMARY KEY,
+        interaction_id uuid NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+        rating smallint NOT NULL CHECK (rating IN (-1, 1)),
+        note text CHECK (note IS NULL OR char_length(note) <= ${maxFeedbackNoteChars}),
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX IF NOT EXISTS interaction_feedback_interaction_idx ON interaction_feedback (interaction_id, created_at);
+      CREATE TABLE IF NOT EXISTS query_gaps (
+        id bigserial PRIMARY KEY,
+        query_text_hash text NOT NULL,
+        query_text text NOT NULL,
+        "timestamp" timestamptz NOT NULL DEFAULT now(),
+        score double precision NOT NULL,
+        collection_searched text NOT NULL,
+        interaction_id uuid REFERENCES interactions(id) ON DELETE SET NULL
+      );
+      CREATE INDEX IF NOT EXISTS query_gaps_timestamp_idx ON query_gaps ("timestamp");
+      CREATE INDEX IF NOT EXISTS query_gaps_hash_timestamp_idx ON query_gaps (query_text_hash, "timestamp");
+      CREATE INDEX IF NOT EXISTS query_gaps_interaction_idx ON query_gaps (interaction_id);
+      DROP TABLE IF EXISTS coordinator_schema_migrations
     `,
   },
 ];

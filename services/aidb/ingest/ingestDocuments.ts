@@ -6,22 +6,7 @@ import type { DocumentRepository } from "../repo/createDocumentRepository.js";
 import { scoreInjection } from "../safety/scoreInjection.js";
 import { chunkText } from "./chunkText.js";
 import { cleanJson, cleanText } from "./cleanText.js";
-import type { DocumentInput } from "./documentInputSchema.js";
-
-export interface IngestResult {
-  index: number;
-  id: string | null;
-  status: "stored" | "duplicate" | "failed";
-  /** Characters removed by sanitising (controls, bidi overrides, zero-width). */
-  sanitized_chars: number;
-  redactions: number;
-  redactions_by_kind: Record<string, number>;
-  injection_score: number;
-  injection_signals: string[];
-  quarantined: boolean;
-  chunks: number;
-  error?: string;
-}
+import type { DocumentInput, IngestResult } from "../api/documentsContract.js";
 
 export interface IngestDeps {
   repo: DocumentRepository;

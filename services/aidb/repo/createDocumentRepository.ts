@@ -1,5 +1,5 @@
 import type { Db } from "../db/Db.js";
-import type { SourceTrust } from "../ingest/documentInputSchema.js";
+import type { SourceTrust } from "../api/documentsContract.js";
 import { documentColumns, toDocumentRow, type DocumentRow } from "./documentRow.js";
 
 export interface NewDocument {

@@ -1,4 +1,4 @@
-import type { SourceTrust } from "../ingest/documentInputSchema.js";
+import type { SourceTrust } from "../api/documentsContract.js";
 
 /** A document as the API shows it. */
 export interface DocumentRow {

@@ -2,16 +2,13 @@ import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
-import { documentInputSchema, type DocumentInput } from "../ingest/documentInputSchema.js";
+import { documentFeedbackSchema, documentInputSchema, ingestBatchSchema, type DocumentInput } from "../api/documentsContract.js";
 import { ingestDocuments } from "../ingest/ingestDocuments.js";
 import { idParams, queryInt } from "../../shared/http/queryFields.js";
-
-const feedbackSchema = z.object({ rating: z.number().int().min(-1).max(1) }).strict();
 
 /** POST/GET /documents, GET/DELETE /documents/:id, POST /documents/:id/feedback. */
 export async function documentsRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
   const { config } = runtime;
-  const batchSchema = z.object({ documents: z.array(documentInputSchema).min(1, "documents must not be empty") }).strict();
 
   app.post("/documents", { schema: { body: z.record(z.string(), z.unknown()) } }, async (request) => {
     const body = request.body as Record<string, unknown>;
@@ -25,7 +22,7 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
           limit: config.maxBatchDocuments,
         });
       }
-      docs = batchSchema.parse(body).documents;
+      docs = ingestBatchSchema.parse(body).documents;
     } else {
       docs = [documentInputSchema.parse(body)];
     }
@@ -94,9 +91,9 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
     return { deleted: true, id };
   });
 
-  app.post("/documents/:id/feedback", { schema: { params: idParams, body: feedbackSchema } }, async (request) => {
+  app.post("/documents/:id/feedback", { schema: { params: idParams, body: documentFeedbackSchema } }, async (request) => {
     const { id } = request.params as { id: string };
-    const { rating } = request.body as z.infer<typeof feedbackSchema>;
+    const { rating } = request.body as z.infer<typeof documentFeedbackSchema>;
     if (!(await runtime.documents.addFeedback(id, rating))) throw new HttpError(404, "not_found", `no document ${id}`);
     return { recorded: true, id, rating };
   });

@@ -1,13 +1,11 @@
-import { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
-
-const gcSchema = z.object({ dry_run: z.boolean().default(false) }).strict();
+import { gcRequestSchema } from "../api/documentsContract.js";
 
 /** POST /gc {dry_run}: deletes never-accessed documents older than gcAfterDays without positive feedback. */
 export async function gcRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
-  app.post("/gc", { schema: { body: gcSchema.optional() } }, async (request) => {
-    const { dry_run } = gcSchema.parse(request.body ?? {});
+  app.post("/gc", { schema: { body: gcRequestSchema.optional() } }, async (request) => {
+    const { dry_run } = gcRequestSchema.parse(request.body ?? {});
     const collected = await runtime.documents.collectGarbageWithProjects({ olderThanDays: runtime.config.gcAfterDays, dryRun: dry_run });
     const ids = collected.map((d) => d.id);
     if (!dry_run) await runtime.stamps.bumpProjects(collected.map((d) => d.project));

@@ -1,21 +1,23 @@
-import { z } from "zod";
-import { createInteractionRepository } from "../../coordinator/store/createInteractionRepository.js";
-import { writeInteractionBatch } from "../../coordinator/store/createSqlInteractionStore.js";
-import { storeBatchSchema } from "../../coordinator/store/storeItemSchema.js";
+import type { z } from "zod";
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
-import { queryInt } from "../../shared/http/queryFields.js";
-
-const idParams = z.object({ id: z.string().uuid("expected an interaction id (uuid)") });
-const feedbackBody = z.strictObject({ rating: z.union([z.literal(1), z.literal(-1)]), note: z.string().max(100_000).optional() });
+import {
+  gapsQuerySchema,
+  interactionFeedbackSchema,
+  interactionIdParams,
+  storeBatchSchema,
+} from "../api/interactionsContract.js";
+import { createInteractionRepository } from "../interactions/createInteractionRepository.js";
+import { writeInteractionBatch } from "../interactions/writeInteractionBatch.js";
 
 /**
- * The coordinator's store, hosted by aidb in its own database (tables from
- * migrateCoordinator): POST /interactions/batch, GET /interactions/:id,
+ * The coordinator's record of its answers, kept in aidb's database (tables
+ * from migration 4): POST /interactions/batch, GET /interactions/:id,
  * POST /interactions/:id/feedback, GET /interactions/gaps, GET
- * /interactions/ping. The coordinator is their only client; like the rest of
- * aidb they are meant for loopback.
+ * /interactions/ping. The contract is in ../api/interactionsContract.ts; the
+ * coordinator reaches it through aidb's client. Like the rest of aidb these
+ * routes are meant for loopback.
  */
 export async function interactionsRoute(app: KernelApp, { runtime }: { runtime: AidbRuntime }) {
   const repo = createInteractionRepository(runtime.db);
@@ -26,27 +28,27 @@ export async function interactionsRoute(app: KernelApp, { runtime }: { runtime: 
     return { recorded: items.length };
   });
 
-  app.get("/interactions/gaps", { schema: { querystring: z.object({ days: queryInt(1, 3650).default(7), limit: queryInt(1, 1000).default(10) }) } }, async (request) => {
-    const q = request.query as { days: number; limit: number };
+  app.get("/interactions/gaps", { schema: { querystring: gapsQuerySchema } }, async (request) => {
+    const q = request.query as z.infer<typeof gapsQuerySchema>;
     return { gaps: await repo.topGaps(q) };
   });
 
   app.get("/interactions/ping", async () => {
-    const t0 = performance.now();
-    await runtime.db.query("SELECT 1");
-    return { ok: true, latency_ms: Math.round((performance.now() - t0) * 100) / 100 };
+    const probe = await runtime.probeDb();
+    if (!probe.ok) throw new HttpError(503, "database_unavailable", probe.detail ?? "the database did not answer");
+    return { ok: true, latency_ms: probe.latencyMs };
   });
 
-  app.get("/interactions/:id", { schema: { params: idParams } }, async (request) => {
-    const { id } = request.params as { id: string };
+  app.get("/interactions/:id", { schema: { params: interactionIdParams } }, async (request) => {
+    const { id } = request.params as z.infer<typeof interactionIdParams>;
     const found = await repo.get(id);
     if (!found) throw new HttpError(404, "not_found", `no interaction ${id}`);
     return found;
   });
 
-  app.post("/interactions/:id/feedback", { schema: { params: idParams, body: feedbackBody } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const { rating, note } = request.body as z.infer<typeof feedbackBody>;
+  app.post("/interactions/:id/feedback", { schema: { params: interactionIdParams, body: interactionFeedbackSchema } }, async (request) => {
+    const { id } = request.params as z.infer<typeof interactionIdParams>;
+    const { rating, note } = request.body as z.infer<typeof interactionFeedbackSchema>;
     const recorded = await repo.addFeedback(id, rating, note);
     if (!recorded) throw new HttpError(404, "not_found", `no interaction ${id}`);
     return { document_ids: recorded.documentIds };

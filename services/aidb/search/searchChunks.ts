@@ -1,23 +1,13 @@
+import type { SearchMode, SearchResult } from "../api/searchContract.js";
 import type { Embedder } from "../embedder/Embedder.js";
+
+export type { SearchMode, SearchResult } from "../api/searchContract.js";
 import type { DocumentRepository } from "../repo/createDocumentRepository.js";
 import { iso } from "../repo/documentRow.js";
 import type { Candidate, SearchFilter, SearchRepository } from "../repo/createSearchRepository.js";
 import type { FusionWeights } from "../repo/createWeightsRepository.js";
 import { bonusFor, decayFor, type ScoringConfig } from "./scoring.js";
 
-export type SearchMode = "hybrid" | "semantic" | "keyword";
-
-export interface SearchResult {
-  chunk_id: string;
-  document_id: string;
-  title: string | null;
-  text: string;
-  score: number;
-  scores: { vector: number | null; keyword: number | null; fused: number; decay: number; bonus: number };
-  source_trust: string;
-  ingested_at: string;
-  last_accessed_at: string;
-}
 
 export interface SearchDeps {
   search: SearchRepository;

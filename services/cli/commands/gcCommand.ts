@@ -2,7 +2,9 @@ import { z } from "zod";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { parseFlags } from "../parseFlags.js";
-import { aidbBaseUrl, aidbRequest } from "../../aidb/client/aidbClient.js";
+import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
+import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 
 const flagsSchema = z.object({
   url: z.string().optional(),
@@ -28,17 +30,20 @@ export const gcCommand: Command = async (argv, io) => {
 const gc: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; usage: aq gc [--dry-run] [--url URL] [--json]`);
-  const base = aidbBaseUrl(flags.url);
-  const r = await aidbRequest(base, "/gc", { method: "POST", body: JSON.stringify({ dry_run: flags.dryRun }) });
-  if (r.status !== 200) {
-    io.err(`aidb answered ${r.status} ${String(r.body.error)}: ${String(r.body.message)}`);
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
+  let r;
+  try {
+    r = await aidb.gc({ dryRun: flags.dryRun });
+  } catch (err) {
+    if (!(err instanceof ServiceError) || err.kind !== "http") throw err;
+    io.err(`aidb answered ${err.status} ${err.code}: ${String(err.body?.message ?? err.message)}`);
     return 1;
   }
   if (flags.json) {
-    io.out(JSON.stringify(r.body));
+    io.out(JSON.stringify(r));
     return 0;
   }
-  const ids = r.body.ids as string[];
+  const ids = r.ids;
   for (const id of ids) io.out(id);
   io.out(`${flags.dryRun ? "would delete" : "deleted"} ${ids.length} document${ids.length === 1 ? "" : "s"}`);
   return 0;

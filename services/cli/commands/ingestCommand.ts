@@ -1,15 +1,18 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative, resolve } from "node:path";
 import { z } from "zod";
+import { sourceTrustValues } from "../../aidb/api/documentsContract.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { parseFlags } from "../parseFlags.js";
-import { aidbBaseUrl, aidbRequest } from "../../aidb/client/aidbClient.js";
+import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
+import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
+import { ServiceError } from "../../shared/http/ServiceError.js";
 
 const flagsSchema = z.object({
   url: z.string().optional(),
   project: z.string().trim().min(1, "must not be empty").max(200).default("default"),
-  sourceTrust: z.enum(["trusted", "imported", "generated"]).default("imported"),
+  sourceTrust: z.enum(sourceTrustValues).default("imported"),
   title: z.string().max(1000).optional(),
   batchSize: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -42,14 +45,15 @@ export const ingestCommand: Command = async (argv, io) => {
 const ingest: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError("usage: aq ingest PATH|- [--project P] [--url URL] [--source-trust trusted|imported|generated] [--title T]");
-  const base = aidbBaseUrl(flags.url);
+  // One batch embeds up to its size in documents: give it time.
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
   const docs = await readDocs(positionals[0], flags.title);
   if (docs.length === 0) throw new UsageError(`no .md or .txt files under ${positionals[0]}`);
 
-  const status = await aidbRequest(base, "/status");
-  const limits = (status.body.limits ?? {}) as { max_document_bytes?: number; max_batch_documents?: number };
-  const maxBytes = limits.max_document_bytes ?? Infinity;
-  const batchSize = Math.min(flags.batchSize, limits.max_batch_documents ?? 1000);
+  // The limits are aidb's configuration: read, never restated.
+  const { limits } = await aidb.status();
+  const maxBytes = limits.max_document_bytes;
+  const batchSize = Math.min(flags.batchSize, limits.max_batch_documents);
 
   let failed = 0;
   let stored = 0;
@@ -67,18 +71,15 @@ const ingest: Command = async (argv, io) => {
   }
   for (let i = 0; i < sendable.length; i += batchSize) {
     const batch = sendable.slice(i, i + batchSize);
-    const r = await aidbRequest(base, "/documents", {
-      method: "POST",
-      body: JSON.stringify({
-        documents: batch.map((d) => ({ project: flags.project, text: d.text, title: d.title, source: d.source, source_trust: flags.sourceTrust })),
-      }),
-    });
-    if (r.status !== 200) {
-      io.err(`aidb refused a batch (${r.status} ${String(r.body.error)}): ${String(r.body.message)}`);
+    let results;
+    try {
+      ({ results } = await aidb.ingest(batch.map((d) => ({ project: flags.project, text: d.text, title: d.title, source: d.source, source_trust: flags.sourceTrust }))));
+    } catch (err) {
+      if (!(err instanceof ServiceError) || err.kind !== "http") throw err;
+      io.err(`aidb refused a batch (${err.status} ${err.code}): ${String(err.body?.message ?? err.message)}`);
       failed += batch.length;
       continue;
     }
-    const results = r.body.results as { index: number; id: string | null; status: string; redactions: number; quarantined: boolean; error?: string }[];
     for (const res of results) {
       const d = batch[res.index];
       const notes = [res.redactions ? `${res.redactions} redacted` : "", res.quarantined ? "quarantined" : "", res.error ?? ""].filter(Boolean).join(", ");

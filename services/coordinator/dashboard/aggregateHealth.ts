@@ -153,7 +153,7 @@ export async function aggregateHealth(rt: CoordinatorRuntime, database: Database
   if (c.redisUrl && c.semanticCacheEnabled) checks.push(redisCheck("redis", c.redisUrl, timeoutMs));
   else skipped.push({ name: "redis", reason: c.redisUrl ? "semantic cache disabled (semanticCacheEnabled=false)" : "no redisUrl configured" });
   checks.push(
-    // SELECT 1 on the store's database (aidb's, or databaseUrl's); app.ts passes the store's ping.
+    // SELECT 1 on aidb's database, through aidb's /interactions/ping; app.ts passes the store's ping.
     timed("database", "sql", database.target, timeoutMs, async () => {
       await database.ping(timeoutMs);
     }),

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { assignVariant } from "../cache/assignVariant.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { decideRoute } from "../routing/decideRoute.js";
-import { normaliseQueryText } from "../store/hashQueryText.js";
+import { normaliseQueryText } from "../../shared/text/hashQueryText.js";
 import { gatherContext } from "./gatherContext.js";
 import { lookupCachedAnswer } from "./lookupCachedAnswer.js";
 import type { PrepareInput, PreparedQuery, Timings } from "./PreparedQuery.js";

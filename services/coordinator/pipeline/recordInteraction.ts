@@ -1,4 +1,4 @@
-import { hashQueryText } from "../store/hashQueryText.js";
+import { hashQueryText } from "../../shared/text/hashQueryText.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import type { PreparedQuery } from "./PreparedQuery.js";
 

@@ -1,8 +1,5 @@
-import type { SearchResult } from "../clients/createAidbClient.js";
+import type { SearchResult } from "../../aidb/api/searchContract.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
-
-/** aidb's limit on `q` (GET /search). */
-export const AIDB_MAX_QUERY_CHARS = 2000;
 
 export interface RetrievedSource extends SearchResult {
   rerank_score?: number;
@@ -27,10 +24,8 @@ export async function retrieveContext(
 ): Promise<Retrieval> {
   const started = performance.now();
   const limit = rt.config.retrievalLimit;
-  // aidb searches with at most 2000 characters; the start of a long question carries it.
-  const searchable = (query: string) => (query.length > AIDB_MAX_QUERY_CHARS ? query.slice(0, AIDB_MAX_QUERY_CHARS) : query);
   try {
-    const lists = await Promise.all(q.queries.map((query) => rt.aidb.search({ query: searchable(query), project: q.project, limit, includeGenerated: q.includeGenerated }, signal)));
+    const lists = await Promise.all(q.queries.map((query) => rt.aidb.search({ query, project: q.project, limit, includeGenerated: q.includeGenerated }, signal)));
     rt.degraded.delete("aidb");
     rt.metrics.dependencyUp.set({ dependency: "aidb" }, 1);
     const best = new Map<string, RetrievedSource>();

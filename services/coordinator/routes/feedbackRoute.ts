@@ -22,7 +22,7 @@ export async function feedbackRoute(app: KernelApp, { runtime: rt }: { runtime: 
     let aidbError: string | undefined;
     for (const documentId of recorded.documentIds) {
       try {
-        if (await rt.aidb.feedback(documentId, rating)) linked += 1;
+        if (await rt.aidb.documentFeedback(documentId, rating)) linked += 1;
       } catch (err) {
         aidbError = (err as Error).message;
         break;

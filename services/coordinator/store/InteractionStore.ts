@@ -1,23 +1,14 @@
-import type { GapSummary, InteractionRecord, StoredInteraction } from "./interactionStoreTypes.js";
-
-/** A weak-retrieval question, recorded with its interaction. */
-export interface GapInput {
-  queryText: string;
-  score: number;
-  /** The project searched, or "*" for all projects. */
-  collectionSearched: string;
-}
+import type { GapInput, GapSummary, InteractionRecord, StoredInteraction } from "../../aidb/api/interactionsContract.js";
 
 /**
- * Where the coordinator keeps interactions, feedback and gaps: PostgreSQL
- * through aidb's SQL layer, reached either through aidb's HTTP API (the
- * default: one database for the stack, and no database engine inside the
- * coordinator) or directly with `databaseUrl`.
+ * Where the coordinator keeps interactions, feedback and gaps: aidb's
+ * database, through aidb's /interactions API (aidb owns the tables, their
+ * migrations and their routes; the coordinator has no database of its own).
  */
 export interface InteractionStore {
-  readonly kind: "aidb" | "postgres";
+  readonly kind: "aidb";
   /** Queues an interaction (and its gap); resolves once it is stored. Writes are batched. */
-  record(interaction: InteractionRecord & { id: string }, gap?: GapInput): Promise<void>;
+  record(interaction: InteractionRecord, gap?: GapInput): Promise<void>;
   get(id: string): Promise<StoredInteraction | undefined>;
   /** undefined: no such interaction. */
   addFeedback(id: string, rating: 1 | -1, note?: string): Promise<{ documentIds: string[] } | undefined>;

@@ -1,4 +1,4 @@
-import type { GapSummary } from "./interactionStoreTypes.js";
+import type { GapSummary } from "../../aidb/api/interactionsContract.js";
 
 /** What `--project` shows when the gap was searched across all projects ("*"): the user picks one. */
 export const allProjectsPlaceholder = "<project>";

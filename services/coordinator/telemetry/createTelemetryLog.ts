@@ -1,7 +1,7 @@
 import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { redactDeep } from "./redactDeep.js";
+import { redactDeep } from "../../shared/text/redactDeep.js";
 
 export interface TelemetryLogOptions {
   /** The JSONL file, in the state directory. */

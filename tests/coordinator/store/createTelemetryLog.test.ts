@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTelemetryLog } from "../../../services/coordinator/telemetry/createTelemetryLog.js";
-import { redactDeep } from "../../../services/coordinator/telemetry/redactDeep.js";
+import { redactDeep } from "../../../services/shared/text/redactDeep.js";
 import { fakeSecrets } from "../../aidb/helpers/fakeSecrets.js";
 import { captureLogger } from "../../helpers/captureLogger.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allProjectsPlaceholder, formatGaps } from "../../../services/coordinator/store/formatGaps.js";
-import type { GapSummary } from "../../../services/coordinator/store/interactionStoreTypes.js";
+import type { GapSummary } from "../../../services/aidb/api/interactionsContract.js";
 
 const gap = (over: Partial<GapSummary>): GapSummary => ({
   query_text: "how do I rotate wireguard keys",

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { redactSecrets } from "../../shared/text/redactSecrets.js";
+import { redactSecrets } from "./redactSecrets.js";
 
 /**
  * The form queries are compared in: secrets redacted, whitespace runs

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../../shared/text/redactSecrets.js";
+import { redactSecrets } from "./redactSecrets.js";
 
 /** Keys whose values are dropped whatever they hold (as the logger does). */
 const secretKey = /^(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie|x-api-key)$/i;

@@ -1,9 +1,11 @@
-import type { Queryable } from "../../aidb/db/Db.js";
+import { hashQueryText } from "../../shared/text/hashQueryText.js";
+import { redactDeep } from "../../shared/text/redactDeep.js";
 import { redactSecrets } from "../../shared/text/redactSecrets.js";
-import { redactDeep } from "../telemetry/redactDeep.js";
-import { maxFeedbackNoteChars } from "./coordinatorMigrations.js";
-import { hashQueryText } from "./hashQueryText.js";
-import type { GapSummary, InteractionRecord, StoredFeedback, StoredInteraction } from "./interactionStoreTypes.js";
+import { maxFeedbackNoteChars, type GapSummary, type InteractionRecord, type StoredFeedback, type StoredInteraction } from "../api/interactionsContract.js";
+import type { Queryable } from "../db/Db.js";
+
+/** An interaction to store; without an id, the database makes one. */
+export type NewInteraction = Omit<InteractionRecord, "id"> & { id?: string };
 
 /** The canonical textual form of a uuid; anything else is "unknown", never a SQL error. */
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,10 +29,10 @@ type InteractionRow = Omit<StoredInteraction, "created_at" | "feedback" | "local
 };
 
 /**
- * The coordinator's store over the aidb `Db` interface (either driver):
- * interactions, the feedback on them, and knowledge gaps. Query texts,
- * notes, errors and every string in `sources` are redacted before they
- * reach a column. Needs `migrateCoordinator` to have run.
+ * The interactions tables over the `Db` interface (either driver): the
+ * coordinator's record of every answer, the feedback on them, and knowledge
+ * gaps. Query texts, notes, errors and every string in `sources` are
+ * redacted before they reach a column.
  */
 export function createInteractionRepository(db: Queryable) {
   return {
@@ -39,7 +41,7 @@ export function createInteractionRepository(db: Queryable) {
      * uuid). A malformed `i.id` throws RangeError; an id already stored
      * throws the database's unique violation.
      */
-    async record(i: InteractionRecord): Promise<string> {
+    async record(i: NewInteraction): Promise<string> {
       if (i.id !== undefined && !isUuid(i.id)) throw new RangeError(`interaction id must be a uuid, got ${JSON.stringify(i.id)}`);
       const status = i.status ?? (i.error ? "error" : "ok");
       const r = await db.query<{ id: string }>(

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { maxFeedbackNoteChars } from "../../../services/aidb/api/interactionsContract.js";
 import type { Db } from "../../../services/aidb/db/Db.js";
-import { maxFeedbackNoteChars } from "../../../services/coordinator/store/coordinatorMigrations.js";
-import { createInteractionRepository, type InteractionRepository } from "../../../services/coordinator/store/createInteractionRepository.js";
-import { hashQueryText } from "../../../services/coordinator/store/hashQueryText.js";
-import { migrateCoordinator } from "../../../services/coordinator/store/migrateCoordinator.js";
-import { fakeSecrets, j, rnd } from "../../aidb/helpers/fakeSecrets.js";
-import { drivers, type TestDb } from "../../aidb/helpers/testDb.js";
+import { migrate } from "../../../services/aidb/db/migrate.js";
+import { createInteractionRepository, type InteractionRepository } from "../../../services/aidb/interactions/createInteractionRepository.js";
+import { hashQueryText } from "../../../services/shared/text/hashQueryText.js";
+import { fakeSecrets, j, rnd } from "../helpers/fakeSecrets.js";
+import { drivers, type TestDb } from "../helpers/testDb.js";
 
 const unknownId = "00000000-0000-4000-8000-000000000000";
 const malformedIds = ["not-a-uuid", "", "1234", "00000000-0000-4000-8000-00000000000Z", "'; DROP TABLE interactions; --"];
@@ -19,7 +19,7 @@ describe.each(drivers)("interaction repository on the %s driver", (_name, open) 
   beforeAll(async () => {
     t = await open();
     db = t.db;
-    await migrateCoordinator(db);
+    await migrate(db, { dimensions: 8 });
     repo = createInteractionRepository(db);
   });
   afterAll(async () => t?.close());
