@@ -10,7 +10,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   },
   serve: {
     run: async (argv, io) => (await import("./commands/serveCommand.js")).serveCommand(argv, io),
-    summary: "serve inference|aidb|coordinator   run one service in the foreground",
+    summary: "serve inference|aidb|coordinator [--FLAG VALUE]...   run one service in the foreground (every config key is a flag; --help lists them)",
   },
   config: {
     run: async (argv, io) => (await import("./commands/configCommand.js")).configCommand(argv, io),

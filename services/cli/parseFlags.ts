@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { flagToKey as toCamel, keyToFlag as toKebab } from "../shared/config/configFlags.js";
 import { UsageError } from "../shared/UsageError.js";
 
 /**
@@ -37,12 +38,4 @@ export function parseFlags<S extends z.ZodObject<z.ZodRawShape>>(
     throw new UsageError(`--${toKebab(key)}: ${issue.message}${given}`);
   }
   return { flags: result.data, positionals: parsed.positionals };
-}
-
-export function toKebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-export function toCamel(s: string): string {
-  return s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }

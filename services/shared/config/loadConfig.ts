@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
+import { configFlags, keyToFlag } from "./configFlags.js";
 import { ConfigError } from "./ConfigError.js";
 
 export interface LoadConfigOptions<S extends z.ZodObject<z.ZodRawShape>> {
@@ -9,7 +10,11 @@ export interface LoadConfigOptions<S extends z.ZodObject<z.ZodRawShape>> {
   /** Optional JSON config file (the one NixOS generates). */
   file?: string;
   env?: NodeJS.ProcessEnv;
-  /** Highest precedence, e.g. parsed CLI flags. Undefined values are ignored. */
+  /**
+   * Highest precedence: config keys (`queueLimit`), or command-line flags as
+   * typed (`--queue-limit`, `--embed-url`), which `configFlags` maps to keys
+   * and errors name as typed. Undefined values are ignored.
+   */
   overrides?: Record<string, unknown>;
 }
 
@@ -19,6 +24,7 @@ type Source = "file" | "env" | "flag";
  * Reads a service's configuration once, at boot. Precedence, lowest first:
  * schema defaults, the JSON config file, environment variables
  * (`<prefix><SCREAMING_SNAKE_KEY>`), then overrides (CLI flags).
+ * Two flags for one key (an alias and its key's own flag) are refused.
  *
  * Throws ConfigError naming the key, the value, where it came from and what
  * was expected. Unknown keys in the file are rejected so typos don't pass.
@@ -47,8 +53,19 @@ export function loadConfig<S extends z.ZodObject<z.ZodRawShape>>(opts: LoadConfi
     const value = env[name];
     if (value !== undefined && value !== "") put(key, value, "env", name);
   }
-  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
-    if (value !== undefined) put(key, value, "flag", `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const flags = configFlags(opts.schema);
+  const flagOf: Record<string, string> = {};
+  for (const [name, value] of Object.entries(opts.overrides ?? {})) {
+    if (value === undefined) continue;
+    if (!name.startsWith("--")) {
+      put(name, value, "flag", `--${keyToFlag(name)}`);
+      continue;
+    }
+    const key = flags.get(name.slice(2));
+    if (key === undefined) throw new ConfigError(`unknown flag ${name}`);
+    if (flagOf[key] !== undefined) throw new ConfigError(`${flagOf[key]} and ${name} both set "${key}"; give one of them`);
+    flagOf[key] = name;
+    put(key, value, "flag", name);
   }
 
   const result = opts.schema.safeParse(merged);
