@@ -55,7 +55,8 @@ let
 
   # What ai-model-download will do for a list of model ids: one entry per model,
   # with `refusal` set (and the download skipped) when the registry cannot vouch
-  # for it. The unit fails when any entry is refused.
+  # for it: a repository off the allowlist, or no sha256 or no pinned revision.
+  # The unit fails when any entry is refused.
   downloadPlan =
     {
       models,
@@ -71,6 +72,8 @@ let
             "repository ${m.hf_repo} is not on the registry allowlist"
           else if m.sha256 == null then
             "registry entry ${m.id} has no sha256; fill in its real sha256 in lib/models.json before downloading"
+          else if (m.revision or null) == null then
+            "registry entry ${m.id} has no revision; fill in the upstream commit its sha256 was published at in lib/models.json before downloading"
           else
             null;
       in
@@ -82,6 +85,7 @@ let
           sha256
           size_bytes
           ;
+        revision = m.revision or null;
         destination = "${modelsDir}/${m.hf_file}";
         inherit refusal;
       }

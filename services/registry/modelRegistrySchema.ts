@@ -23,6 +23,16 @@ export const modelEntrySchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, "sha256: 64 lowercase hex characters")
     .nullable(),
+  /**
+   * The upstream commit the file is fetched at (`resolve/<revision>/<file>`,
+   * never `resolve/main`), so a re-upload cannot change what a sha256 was
+   * checked against. null until a real commit is known; the downloader
+   * refuses such an entry as it refuses a null sha256.
+   */
+  revision: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/, "revision: a 40-hex commit of the model repository")
+    .nullable(),
   size_bytes: z.number().int().positive().nullable(),
   quantization: z.string().regex(/^(Q\d(_K)?(_[SML])?|Q\d_\d|F16|BF16|F32|IQ\d\w*)$/, "quantization: a GGUF type such as Q4_K_M"),
   parameters_b: z.number().positive(),
@@ -31,6 +41,12 @@ export const modelEntrySchema = z.strictObject({
   vram_required_gb: z.number().positive(),
   recommended_for: z.array(z.enum(tierNames)).min(1),
   capabilities: z.array(z.enum(modelCapabilities)).min(1),
+  /**
+   * Embedding models: the text put before a query and before a document
+   * (nomic-embed-text's `search_query: ` and `search_document: `). Absent:
+   * the model is used without prefixes.
+   */
+  prefixes: z.strictObject({ query: z.string().max(200), document: z.string().max(200) }).optional(),
   license: z.string().min(1),
 });
 
@@ -48,6 +64,9 @@ export const modelRegistrySchema = z
       if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `duplicate model id ${m.id}` });
       seen.add(m.id);
       const retrieval = m.capabilities.includes("embedding") || m.capabilities.includes("rerank");
+      if (m.prefixes && !m.capabilities.includes("embedding")) {
+        ctx.addIssue({ code: "custom", path: ["models", i, "prefixes"], message: `${m.id}: prefixes belong to embedding models` });
+      }
       if (!m.capabilities.includes("chat") && !retrieval) {
         ctx.addIssue({ code: "custom", path: ["models", i, "capabilities"], message: `${m.id} is neither a chat, embedding nor rerank model` });
       }

@@ -57,22 +57,34 @@ describe.skipIf(nixMissing !== null)("download plan (lib/models.nix downloadPlan
     hf_repo: string;
     destination: string;
     sha256: string | null;
+    revision: string | null;
     refusal: string | null;
   }
   const plan = (models: string[], extra = "") =>
     nixEval<PlanEntry[]>(`${aiLib}.downloadPlan { models = ${JSON.stringify(models).replace(/,/g, " ")}; modelsDir = "/m"; ${extra} }`);
 
-  it("plans every default model of every tier without a refusal", () => {
+  it("plans every default model of every tier pinned to a revision, refusing only the one whose revision is unknown", () => {
     const ids = nixEval<string[]>(
       `let l = ${aiLib}; in builtins.filter (x: x != null) (builtins.concatMap (t: [ l.tiers.\${t}.defaultModel l.tiers.\${t}.embeddingModel l.tiers.\${t}.rerankModel ]) l.tierNames)`,
     );
     const entries = plan([...new Set(ids)]);
     expect(entries.length).toBeGreaterThanOrEqual(7);
     for (const e of entries) {
-      expect(e.refusal).toBeNull();
       expect(e.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(e.destination).toMatch(/^\/m\/[^/]+\.gguf$/);
+      if (e.revision === null) expect(e.refusal, e.id).toMatch(new RegExp(`^registry entry ${e.id} has no revision`));
+      else {
+        expect(e.revision, e.id).toMatch(/^[0-9a-f]{40}$/);
+        expect(e.refusal, e.id).toBeNull();
+      }
     }
+    // No published commit of the 14B file could be found; it stays unpinned (and refused) rather than invented.
+    expect(entries.filter((e) => e.revision === null).map((e) => e.id)).toEqual(["qwen2.5-14b-q4_k_m"]);
+  });
+
+  it("refuses an entry without a revision, as it refuses one without a sha256", () => {
+    const [e] = plan(["qwen2.5-14b-q4_k_m"]);
+    expect(e?.refusal).toBe("registry entry qwen2.5-14b-q4_k_m has no revision; fill in the upstream commit its sha256 was published at in lib/models.json before downloading");
   });
 
   it("refuses a repository that is not on the allowlist", () => {

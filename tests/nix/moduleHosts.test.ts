@@ -14,6 +14,17 @@ const hostNames = ["sbc-nano", "pi5", "laptop-small", "thinkpad-p14s", "workstat
 /** Every directory under hosts/, as the flake sees them (a new host is covered without editing this file). */
 const hostDirs = readdirSync(join(repoRoot, "hosts")).filter((n) => statSync(join(repoRoot, "hosts", n)).isDirectory());
 
+/**
+ * The only warning an example host gets: the large tier's chat model has no
+ * pinned upstream revision in lib/models.json (none could be found; it is
+ * left null rather than invented), so ai-model-download refuses it.
+ */
+const expectedWarnings: Record<string, string[]> = {
+  workstation: [
+    "services.ai-stack: ai-model-download will refuse qwen2.5-14b-q4_k_m: registry entry qwen2.5-14b-q4_k_m has no revision; fill in the upstream commit its sha256 was published at in lib/models.json before downloading",
+  ],
+};
+
 describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalModules)", () => {
   let hosts: Record<(typeof hostNames)[number], HostEval>;
   let toplevels: Record<string, Toplevel>;
@@ -27,7 +38,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
     for (const h of hostDirs) {
       const units = Object.keys(toplevels[h]!.units);
       expect(units, h).toEqual(expect.arrayContaining(["ai-inference.service", "ai-aidb.service", "ai-coordinator.service", "postgresql.service", "redis-ai-stack.service"]));
-      expect(toplevels[h]!.warnings, h).toEqual([]);
+      expect(toplevels[h]!.warnings, h).toEqual(expectedWarnings[h] ?? []);
     }
   });
 
@@ -69,7 +80,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
   it("evaluates every host without a failed assertion or a warning", () => {
     for (const h of hostNames) {
       expect(hosts[h].failedAssertions, h).toEqual([]);
-      expect(hosts[h].warnings, h).toEqual([]);
+      expect(hosts[h].warnings, h).toEqual(expectedWarnings[h] ?? []);
     }
   });
 

@@ -53,6 +53,25 @@ describe("lib/models.json against its zod schema", () => {
     expect(issuePaths(modelRegistrySchema.safeParse(dup))).toEqual([`models.4.id: duplicate model id ${dup.models[4]!.id}`]);
   });
 
+  it("pins each entry to a 40-hex upstream revision or null, and refuses anything else", () => {
+    const reg = loadModelRegistry();
+    for (const m of reg.models) if (m.revision !== null) expect(m.revision, m.id).toMatch(/^[0-9a-f]{40}$/);
+    const bad = clone(modelsJson) as { models: Array<Record<string, unknown>> };
+    bad.models[0]!.revision = "main";
+    expect(issuePaths(modelRegistrySchema.safeParse(bad))).toEqual([expect.stringMatching(/^models\.0\.revision: revision: a 40-hex commit/)]);
+    delete bad.models[0]!.revision;
+    expect(issuePaths(modelRegistrySchema.safeParse(bad))).toEqual([expect.stringMatching(/^models\.0\.revision:/)]);
+  });
+
+  it("gives nomic-embed-text its query and document prefixes, and prefixes to embedding models only", () => {
+    const reg = loadModelRegistry();
+    expect(reg.models.find((m) => m.id === "nomic-embed-text-v1.5-q8_0")?.prefixes).toEqual({ query: "search_query: ", document: "search_document: " });
+    expect(reg.models.filter((m) => m.prefixes).map((m) => m.id)).toEqual(["nomic-embed-text-v1.5-q8_0"]);
+    const bad = clone(modelsJson) as { models: Array<Record<string, unknown>> };
+    bad.models[0]!.prefixes = { query: "q: ", document: "d: " };
+    expect(issuePaths(modelRegistrySchema.safeParse(bad))).toEqual([`models.0.prefixes: ${String(bad.models[0]!.id)}: prefixes belong to embedding models`]);
+  });
+
   it("accepts null for an unknown sha256 (the downloader refuses it) but not an empty string", () => {
     const reg = clone(modelsJson) as { models: Array<{ sha256: string | null }> };
     reg.models[0]!.sha256 = null;
