@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { maxFeedbackNoteChars } from "../../aidb/api/interactionsContract.js";
 
 // The coordinator's POST /feedback/:interaction_id: a rating of an answer.
 
-/** The longest note, in characters. */
-export const maxFeedbackNoteChars = 2000;
+/** The longest note, in characters: the longest aidb stores whole. */
+export { maxFeedbackNoteChars };
 
 export const ratingSchema = z.union([z.literal(1), z.literal(-1)], { error: "rating must be 1 (good) or -1 (bad)" });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gapSummarySchema } from "../../aidb/api/interactionsContract.js";
 import { queryInt } from "../../shared/http/queryFields.js";
 
 // The coordinator's GET /gaps?days=7&limit=10: the questions asked most often
@@ -16,26 +17,12 @@ export const gapsQuerySchema = z.object({
 
 export type GapsQuery = z.infer<typeof gapsQuerySchema>;
 
-/** One gap: a question (by its hash) that retrieval answered poorly, and how often it was asked. */
-export const gapSchema = z.object({
-  /** The most recent wording (redacted). */
-  query_text: z.string(),
-  query_text_hash: z.string(),
-  /** Times asked in the window. */
-  count: z.number().int(),
-  /** The best retrieval score it got in the window. */
-  best_score: z.number(),
-  /** ISO time. */
-  last_seen: z.string(),
-  /** The project searched most recently; "*" for all projects. */
-  collection_searched: z.string(),
-});
-
 export const gapsResponseSchema = z.looseObject({
   days: z.number().int(),
   /** A best retrieval score below this made a gap. */
   threshold: z.number(),
-  gaps: z.array(gapSchema),
+  /** As aidb keeps them: each question (by its hash), how often it was asked, its best score. */
+  gaps: z.array(gapSummarySchema),
 });
 
 export type GapsResponse = z.infer<typeof gapsResponseSchema>;
