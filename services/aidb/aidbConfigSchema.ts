@@ -1,10 +1,11 @@
 import { z } from "zod";
 import ports from "../../lib/ports.json" with { type: "json" };
+import { accessConfigShape, refineListenAccess } from "../shared/access/accessConfigShape.js";
 import { hostField, intField, numberField, portField, sha256Field } from "../shared/config/fields.js";
 
 /**
  * Every setting of aidb. The same keys come from the JSON config file (NixOS
- * renders `host`, `port`, `databaseUrl`, `embeddingsUrl`, `apiKeysFile`), from
+ * renders `host`, `port`, `databaseUrl`, `embeddingsUrl`, and with keys `apiKeysFile`, `internalKeyFile`, `auditSocket`), from
  * `AI_AIDB_*` environment variables and from `aq serve aidb` flags.
  */
 export const aidbConfigSchema = z
@@ -31,8 +32,6 @@ export const aidbConfigSchema = z
     cacheEpoch: intField(0, 1_000_000).default(0),
     /** Entries of the in-process LRU (when there is no Redis). */
     cacheMaxEntries: intField(1, 10_000_000).default(50_000),
-    /** Reserved for API-key auth (coordinator work); accepted and not yet enforced. */
-    apiKeysFile: z.string().min(1).optional(),
     /** Largest document text in bytes (UTF-8). */
     maxDocumentBytes: intField(1, 64 * 1024 * 1024).default(50 * 1024),
     /** Documents per POST /documents. */
@@ -61,9 +60,12 @@ export const aidbConfigSchema = z
     threads: intField(1, 256).default(1),
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** API keys, rate limits (in redisUrl's Redis when set), audit: docs/operations.md. */
+    ...accessConfigShape,
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineListenAccess(c, ctx);
     if (c.dataDir && c.databaseUrl) {
       ctx.addIssue({ code: "custom", path: ["databaseUrl"], message: "set either dataDir (embedded PGlite) or databaseUrl (PostgreSQL), not both" });
     }

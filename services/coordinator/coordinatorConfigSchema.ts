@@ -1,5 +1,6 @@
 import { z } from "zod";
 import ports from "../../lib/ports.json" with { type: "json" };
+import { accessConfigShape, refineListenAccess } from "../shared/access/accessConfigShape.js";
 import { boolField, hostField, intField, numberField, portField } from "../shared/config/fields.js";
 
 const httpUrl = () => z.string().url().regex(/^https?:\/\//, "expected an http:// or https:// URL");
@@ -33,8 +34,6 @@ export const coordinatorConfigSchema = z
     remoteLlmKeyFile: z.string().min(1).optional(),
     /** The model name sent to the remote API. */
     remoteModel: z.string().min(1).max(200).default("default"),
-    /** Reserved for API-key auth; accepted, not enforced yet (keep the coordinator on loopback). */
-    apiKeysFile: z.string().min(1).optional(),
 
     /** Longest query in characters, after sanitizing. */
     maxQueryChars: intField(1, 100_000).default(4000),
@@ -74,9 +73,12 @@ export const coordinatorConfigSchema = z
     telemetryMaxBytes: intField(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** API keys, rate limits (in redisUrl's Redis when set), audit: docs/operations.md. */
+    ...accessConfigShape,
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineListenAccess(c, ctx);
     if (c.remoteLlmKeyFile && !c.remoteLlmUrl) {
       ctx.addIssue({ code: "custom", path: ["remoteLlmKeyFile"], message: "set remoteLlmUrl too (a key without a remote is a mistake)" });
     }

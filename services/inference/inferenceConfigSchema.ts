@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import ports from "../../lib/ports.json" with { type: "json" };
+import { accessConfigShape, refineListenAccess } from "../shared/access/accessConfigShape.js";
 import { boolField, hostField, intField, portField, sha256Field } from "../shared/config/fields.js";
 import { inferenceLimits } from "./api/inferenceLimits.js";
 import { defaultThreads } from "./defaultThreads.js";
@@ -44,9 +45,12 @@ export const inferenceConfigSchema = z
     /** How long SIGTERM waits for in-flight generations and streams. */
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** API keys, rate limits, audit (docs/operations.md); without a Redis of its own, the limits are per process. */
+    ...accessConfigShape,
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineListenAccess(c, ctx);
     if (!c.chatModel && !c.embedModel && !c.rerankModel) {
       ctx.addIssue({
         code: "custom",
