@@ -57,20 +57,20 @@ describe("POST /v1/embeddings", () => {
     expect((await embeddings(42)).status).toBe(400);
     const many = await embeddings(Array.from({ length: 65 }, () => "x"));
     expect(many.status).toBe(400);
-    expect((await many.json()).error).toBe("too_many_inputs");
+    expect((await many.json()).error).toMatchObject({ code: "too_many_inputs", limit: 64, param: "input" });
     const atLimit = await embeddings(Array.from({ length: 64 }, () => "x"));
     expect(atLimit.status).toBe(200);
     const long = await embeddings(["short", "word ".repeat(2000)]);
     expect(long.status).toBe(400);
     const body = await long.json();
-    expect(body).toMatchObject({ error: "input_too_long", index: 1 });
-    expect(body.tokens).toBeGreaterThan(body.max_tokens);
+    expect(body.error).toMatchObject({ code: "input_too_long", param: "input[1]", index: 1 });
+    expect(body.error.tokens).toBeGreaterThan(body.error.max_tokens);
   });
 
   it("answers 501 when no embedding model is loaded", async () => {
     const r = await postJson(`${bare.url}/v1/embeddings`, { input: "x" });
     expect(r.status).toBe(501);
-    expect((await r.json()).message).toContain("--embed-model");
+    expect((await r.json()).error.message).toContain("--embed-model");
   });
 });
 
@@ -83,7 +83,7 @@ describe("an embeddings-only instance (the ai-embeddings unit)", () => {
       expect((await postJson(`${only.url}/v1/embeddings`, { input: "x" })).status).toBe(200);
       const chat = await postJson(`${only.url}/v1/chat/completions`, { messages: [{ role: "user", content: "hi" }] });
       expect(chat.status).toBe(501);
-      expect((await chat.json()).error).toBe("chat_not_configured");
+      expect((await chat.json()).error.code).toBe("chat_not_configured");
       const s = await (await fetch(`${only.url}/status`)).json();
       expect(s.models.chat).toBeNull();
       expect(s.models.embed.loaded).toBe(true);
@@ -122,7 +122,7 @@ describe("POST /v1/rerank", () => {
   it("validates input", async () => {
     const r = await postJson(`${svc.url}/v1/rerank`, { query: "", documents: [] });
     expect(r.status).toBe(400);
-    const paths = (await r.json()).fields.map((f: { path: string }) => f.path);
+    const paths = (await r.json()).error.fields.map((f: { path: string }) => f.path);
     expect(paths).toEqual(expect.arrayContaining(["body.query", "body.documents"]));
   });
 
@@ -130,8 +130,8 @@ describe("POST /v1/rerank", () => {
     const r = await postJson(`${bare.url}/v1/rerank`, { query: "q", documents: ["d"] });
     expect(r.status).toBe(501);
     const body = await r.json();
-    expect(body.error).toBe("rerank_not_configured");
-    expect(body.message).toContain("--rerank-model");
+    expect(body.error).toMatchObject({ code: "rerank_not_configured", type: "server_error" });
+    expect(body.error.message).toContain("--rerank-model");
   });
 
   it("shows every model in /status and /v1/models", async () => {

@@ -54,7 +54,7 @@ describe("createInferenceClient", () => {
     const err = await failure(client.embeddings({ input: ["a", "b", "c", "d", "e"] }));
     expect(err).toMatchObject({ kind: "http", status: 400, code: "too_many_inputs", service: "test inference" });
     expect(err.fields.map((f) => f.path)).toEqual(["body.input"]);
-    expect(tooManyInputsErrorSchema.parse(err.body).limit).toBe(4);
+    expect(tooManyInputsErrorSchema.parse(err.body).error.limit).toBe(4);
   });
 
   it("reranks documents: every index once, sorted by relevance", async () => {
@@ -90,7 +90,7 @@ describe("createInferenceClient", () => {
   it("a refused chat is a ServiceError with the server's code, and its fields for invalid input", async () => {
     const tooLong = await failure(client.chat.complete(chatBody("hello", { max_tokens: 600 })));
     expect(tooLong).toMatchObject({ kind: "http", status: 400, code: "context_length_exceeded" });
-    expect(tooLong.body).toMatchObject({ max_tokens: 600, context_size: 512 });
+    expect(tooLong.body).toMatchObject({ error: { max_tokens: 600, context_size: 512 } });
     // A stream is refused before it starts, as an ordinary error.
     await expect(client.chat.stream(chatBody("hello", { max_tokens: 600 }))).rejects.toMatchObject({ kind: "http", status: 400, code: "context_length_exceeded" });
 

@@ -24,6 +24,14 @@ function build(readiness?: Parameters<typeof buildKernel>[0]["readiness"]) {
   app.get("/teapot", async () => {
     throw new HttpError(418, "teapot", "short and stout", { spout: true }, { "retry-after": "3" });
   });
+  // The same handlers under /v1/, where errors take OpenAI's shape.
+  app.post("/v1/echo", { schema: { body: z.object({ name: z.string().min(1), items: z.array(z.object({ n: z.number().int() })).optional() }) } }, async (r) => r.body);
+  app.get("/v1/teapot", async () => {
+    throw new HttpError(429, "slow_down", "too many requests", { limit: 3 }, { "retry-after": "3" });
+  });
+  app.get("/v1/boom", async () => {
+    throw new Error("secret internal detail: password=hunter2");
+  });
   app.post("/log-secret", async (request) => {
     request.log.info({ headers: request.headers, apiKey: "sk-should-not-appear" }, "got headers");
     return { ok: true };
@@ -102,6 +110,33 @@ describe("HTTP kernel", () => {
     expect(r.statusCode).toBe(418);
     expect(r.headers["retry-after"]).toBe("3");
     expect(r.json()).toEqual({ error: "teapot", message: "short and stout", spout: true });
+  });
+
+  it("answers errors under /v1/ in OpenAI's shape, keeping the fields, details and headers; other routes keep theirs", async () => {
+    const { app } = build();
+    const invalid = await app.inject({ method: "POST", url: "/v1/echo", payload: { name: "", items: [{ n: 1.5 }] } });
+    expect(invalid.statusCode).toBe(400);
+    const { error } = invalid.json();
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "validation_error", param: "name" });
+    expect(error.message).toContain("body.items[0].n");
+    expect(error.fields.map((f: { path: string }) => f.path).sort()).toEqual(["body.items[0].n", "body.name"]);
+    const limited = await app.inject({ url: "/v1/teapot" });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["retry-after"]).toBe("3");
+    expect(limited.json()).toEqual({ error: { message: "too many requests", type: "rate_limit_error", param: null, code: "slow_down", limit: 3 } });
+    const boom = await app.inject({ url: "/v1/boom" });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.body).not.toContain("hunter2");
+    expect(boom.json()).toEqual({ error: { message: "internal server error", type: "server_error", param: null, code: "internal_error" } });
+    const bad = await app.inject({ method: "POST", url: "/v1/echo", headers: { "content-type": "application/json" }, payload: "{oops" });
+    expect(bad.json().error).toMatchObject({ type: "invalid_request_error", code: "invalid_json" });
+
+    const missing = await app.inject({ url: "/v1/nothing-here" });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({ type: "invalid_request_error", code: "not_found", message: "Route GET:/v1/nothing-here not found" });
+    const elsewhere = await app.inject({ url: "/nothing-here" });
+    expect(elsewhere.statusCode).toBe(404);
+    expect(elsewhere.json()).toEqual({ message: "Route GET:/nothing-here not found", error: "Not Found", statusCode: 404 });
   });
 
   it("redacts authorization headers and keys from logs", async () => {

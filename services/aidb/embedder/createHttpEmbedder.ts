@@ -65,8 +65,8 @@ export async function createHttpEmbedder(opts: {
       ({ data } = await inference.embeddings({ input: texts }));
     } catch (err) {
       const tooMany = err instanceof ServiceError && err.status === 400 ? tooManyInputsErrorSchema.safeParse(err.body) : undefined;
-      if (tooMany?.success && tooMany.data.limit < texts.length) {
-        batchSize = tooMany.data.limit;
+      if (tooMany?.success && tooMany.data.error.limit < texts.length) {
+        batchSize = tooMany.data.error.limit;
         return undefined;
       }
       throw err;

@@ -31,8 +31,8 @@ export interface InferenceClient {
   status(opts?: InferenceCallOptions): Promise<InferenceStatusView>;
   /** GET /v1/models. */
   models(opts?: InferenceCallOptions): Promise<ModelList>;
-  /** POST /v1/embeddings; more texts than the server's limit is a 400 `too_many_inputs` with its `limit` (tooManyInputsErrorSchema). */
-  embeddings(request: EmbeddingsRequest, opts?: InferenceCallOptions): Promise<EmbeddingsResponse>;
+  /** POST /v1/embeddings (float vectors); more texts than the server's limit is a 400 `too_many_inputs` with its `limit` (tooManyInputsErrorSchema). */
+  embeddings(request: EmbeddingsRequest & { encoding_format?: "float" }, opts?: InferenceCallOptions): Promise<EmbeddingsResponse>;
   /** POST /v1/rerank. */
   rerank(request: RerankRequest, opts?: InferenceCallOptions): Promise<RerankResponse>;
   /** POST /v1/chat/completions, JSON or streamed (the call's timeout covers the whole answer). */

@@ -54,14 +54,19 @@ export async function httpFailure(service: string, url: string, response: Respon
     if (typeof body.error === "string") code = body.error;
     else if (body.error && typeof body.error === "object") {
       // OpenAI's shape: {error: {message, type, code, param}}
-      const inner = body.error as { code?: unknown; type?: unknown; message?: unknown; param?: unknown };
+      // OpenAI's shape (our /v1/ routes keep their fields inside it): {error: {message, type, code, param, fields?}}
+      const inner = body.error as { code?: unknown; type?: unknown; message?: unknown; param?: unknown; fields?: unknown };
       code = typeof inner.code === "string" ? inner.code : typeof inner.type === "string" ? inner.type : undefined;
       if (typeof inner.message === "string") message = inner.message;
+      if (Array.isArray(inner.fields)) fields = toFields(inner.fields);
+      else if (typeof inner.param === "string" && inner.param) fields = [{ path: inner.param, message }];
     }
     if (typeof body.message === "string") message = body.message;
-    if (Array.isArray(body.fields)) {
-      fields = (body.fields as { path?: unknown; message?: unknown }[]).map((f) => ({ path: String(f?.path ?? "?"), message: String(f?.message ?? "invalid") }));
-    }
+    if (Array.isArray(body.fields)) fields = toFields(body.fields);
   }
   return new ServiceError(service, "http", `${service} at ${url} answered ${response.status}${code ? ` ${code}` : ""}: ${message}`, response.status, code, fields, body);
+}
+
+function toFields(list: unknown[]): ServiceErrorField[] {
+  return (list as { path?: unknown; message?: unknown }[]).map((f) => ({ path: String(f?.path ?? "?"), message: String(f?.message ?? "invalid") }));
 }

@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Logger } from "pino";
 import { createMetrics, type ServiceMetrics } from "../metrics/createMetrics.js";
 import { errorHandler } from "./errorHandler.js";
+import { isOpenAiRoute, openAiError } from "./openAiError.js";
 import { runWithRequestId } from "./requestContext.js";
 
 export interface ReadinessCheck {
@@ -57,6 +58,12 @@ export function buildKernel(opts: KernelOptions): KernelApp {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // Fastify's own 404 answer, except under /v1/, where OpenAI clients read OpenAI's error shape.
+  app.setNotFoundHandler((request, reply) => {
+    const message = `Route ${request.method}:${request.url} not found`;
+    if (isOpenAiRoute(request.url)) return reply.code(404).send(openAiError(404, "not_found", message));
+    return reply.code(404).send({ message, error: "Not Found", statusCode: 404 });
+  });
   app.decorate("metrics", metrics);
 
   app.addHook("onRequest", async (request, reply) => {
