@@ -122,14 +122,13 @@ describe("POST /v1/chat/completions", () => {
   it("refuses a prompt plus max_tokens beyond the context with the token counts", async () => {
     const r = await postJson(`${long.url}/v1/chat/completions`, chatBody("hello", { max_tokens: 600 }));
     expect(r.status).toBe(400);
-    const body = await r.json();
-    expect(body.error).toBe("context_length_exceeded");
-    expect(body.max_tokens).toBe(600);
-    expect(body.context_size).toBe(512);
-    expect(body.prompt_tokens).toBeGreaterThan(0);
+    // OpenAI's error shape, with the counts kept beside its four keys.
+    const { error } = await r.json();
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "context_length_exceeded", param: null, max_tokens: 600, context_size: 512 });
+    expect(error.prompt_tokens).toBeGreaterThan(0);
     const big = await postJson(`${long.url}/v1/chat/completions`, chatBody("word ".repeat(600), { max_tokens: 1 }));
     expect(big.status).toBe(400);
-    expect((await big.json()).prompt_tokens).toBeGreaterThan(512);
+    expect((await big.json()).error.prompt_tokens).toBeGreaterThan(512);
   });
 
   it.each([
@@ -145,8 +144,12 @@ describe("POST /v1/chat/completions", () => {
     const r = await postJson(`${long.url}/v1/chat/completions`, payload);
     expect(r.status).toBe(400);
     const body = await r.json();
-    expect(body.error).toBe(error);
-    if (field) expect(body.fields.map((f: { path: string }) => f.path)).toContain(field);
+    expect(body.error).toMatchObject({ code: error, type: "invalid_request_error" });
+    expect(body.error.message).toBeTruthy();
+    if (field) {
+      expect(body.error.fields.map((f: { path: string }) => f.path)).toContain(field);
+      expect(body.error.param).toBe(field.replace(/^body\./, ""));
+    }
   });
 
   it("rejects an unsupported JSON schema with a 400", async () => {
@@ -156,7 +159,7 @@ describe("POST /v1/chat/completions", () => {
     );
     expect(r.status).toBe(400);
     const body = await r.json();
-    expect(body.fields[0].path).toBe("body.response_format.json_schema.schema.properties.a.type");
+    expect(body.error.fields[0].path).toBe("body.response_format.json_schema.schema.properties.a.type");
   });
 });
 
