@@ -27,7 +27,7 @@ describe("parallel sequences and the queue", () => {
     const refused = await postJson(`${svc.url}/v1/chat/completions`, chatBody("one too many", { max_tokens: 4 }));
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("1");
-    expect((await refused.json()).error).toBe("queue_full");
+    expect((await refused.json()).error).toMatchObject({ code: "queue_full", type: "server_error" });
 
     // Free the two running sequences: the queued requests then complete.
     controllers[0].abort();
