@@ -34,7 +34,7 @@ interface Loaded {
 }
 
 /** The chat model's part of GET /status. */
-export type ChatModelStatus = Omit<InferenceStatus, "threads" | "queue_limit" | "models">;
+export type ChatModelStatus = Omit<InferenceStatus, "threads" | "queue_limit" | "models" | "downloading" | "download" | "capabilities">;
 
 /**
  * Owns the chat model: one context with N sequences handed out by a

@@ -1,8 +1,12 @@
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import { HttpError } from "../shared/http/HttpError.js";
+import { downloadPercent, type ModelDownload } from "./api/modelDownloadSchema.js";
 import type { ChatCompletionRequest } from "./api/chatCompletionRequestSchema.js";
 import type { ChatModelHost } from "./ChatModelHost.js";
 import { toChatHistory } from "./toChatHistory.js";
+
+/** Seconds a client is told to wait (Retry-After) while the chat model downloads. */
+export const DOWNLOAD_RETRY_AFTER_S = 30;
 
 export interface ChatResult {
   text: string;
@@ -22,6 +26,8 @@ export interface CompleteChatOptions {
   defaultMaxTokens: number;
   /** False on an instance started for embeddings or rerank only. */
   chatConfigured: boolean;
+  /** The chat model file's download, while it is not there yet (503 `model_downloading` with Retry-After). */
+  download?: ModelDownload;
   signal: AbortSignal;
   onText?: (text: string) => void;
   grammarFor: (format: ChatCompletionRequest["response_format"]) => Promise<LlamaGrammar | undefined>;
@@ -39,8 +45,19 @@ export async function completeChat(opts: CompleteChatOptions): Promise<ChatResul
   if (!opts.chatConfigured) {
     throw new HttpError(501, "chat_not_configured", "this instance serves no chat model; start it with --chat-model FILE");
   }
+  if (!host.current && !host.loading && opts.download && opts.download.state !== "refused") {
+    const pct = downloadPercent(opts.download);
+    throw new HttpError(
+      503,
+      "model_downloading",
+      `the chat model is still being downloaded (${pct}%); ask again later`,
+      { load_progress_pct: pct },
+      { "retry-after": String(DOWNLOAD_RETRY_AFTER_S) },
+    );
+  }
   if (!host.current && !host.loading) {
-    throw new HttpError(503, "model_unavailable", `no chat model is loaded: ${host.status().error ?? "unknown"}`);
+    const refused = opts.download?.state === "refused" ? `its download was refused: ${opts.download.error ?? "unknown reason"}` : undefined;
+    throw new HttpError(503, "model_unavailable", `no chat model is loaded: ${refused ?? host.status().error ?? "unknown"}`);
   }
   // Refuse an oversized prompt before it takes a place in the queue; checked
   // again after acquiring, since a reload may have swapped the model.

@@ -22,6 +22,23 @@ export const inferenceConfigSchema = z
     embedModelSha256: sha256Field().optional(),
     rerankModel: z.string().min(1).optional(),
     rerankModelSha256: sha256Field().optional(),
+    /**
+     * The progress file ai-model-download writes. With it, a configured model
+     * file that does not exist yet is waited for (GET /status: `downloading`,
+     * with the download's progress) and loaded once it appears, instead of
+     * being an error.
+     */
+    modelDownloadStatusFile: z.string().min(1).optional(),
+    /** How often a missing model file and the download's progress are looked at. */
+    modelWaitPollMs: intField(10, 600_000).default(2000),
+    /**
+     * Facts of the chat model (lib/models.json capabilities `json_schema` and
+     * `tools`; NixOS renders them), reported in GET /status `capabilities` for
+     * the router. Unset: assumed (tool calling still needs a chat template
+     * that can call functions).
+     */
+    chatModelStructuredOutput: boolField().optional(),
+    chatModelToolCalling: boolField().optional(),
     /** Parallel generations: one context with this many sequences. */
     sequences: intField(1, 64).default(2),
     /** CPU threads per evaluation; more than the cores is many times slower. */

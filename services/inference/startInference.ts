@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { createLogger } from "../shared/logging/createLogger.js";
 import { runServer } from "../shared/http/runServer.js";
 import { buildApp } from "./app.js";
@@ -14,7 +15,10 @@ export async function startInference(opts: { file?: string; overrides?: Record<s
   logger.info({ event: "config", config: { ...config } }, "inference config loaded");
   // A chat model that fails verification is a configuration error: refuse
   // to start (exit 2) rather than serve 503s. Optional models only degrade.
-  if (config.chatModel) await verifyModelFile(config.chatModel, config.chatModelSha256);
+  // A chat model still being downloaded (modelDownloadStatusFile set and no
+  // file yet) is verified when it appears; /status says `downloading` meanwhile.
+  const awaitingDownload = config.chatModel !== undefined && config.modelDownloadStatusFile !== undefined && !existsSync(config.chatModel);
+  if (config.chatModel && !awaitingDownload) await verifyModelFile(config.chatModel, config.chatModelSha256);
   const { app } = await buildApp({ config, logger });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }

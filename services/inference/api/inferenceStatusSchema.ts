@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelCapabilitiesSchema, modelDownloadSchema } from "./modelDownloadSchema.js";
 
 /** One model in GET /status's `models`: what is loaded, or what failed to. */
 export const modelStatusSchema = z.object({
@@ -9,6 +10,8 @@ export const modelStatusSchema = z.object({
   loaded: z.boolean(),
   /** Why a configured model is not loaded. */
   error: z.string().nullish(),
+  /** A configured model file that is still being downloaded. */
+  download: modelDownloadSchema.optional(),
 });
 
 /**
@@ -22,6 +25,14 @@ export const inferenceStatusSchema = z.object({
   model_sha256: z.string().nullable(),
   /** A chat model is loading (at start, or a reload): requests queue meanwhile. */
   loading: z.boolean(),
+  /**
+   * The chat model file is not there yet and ai-model-download is fetching
+   * it (first boot): chat requests get 503 `model_downloading`, the router
+   * sends them to the remote. `download` says how far it is.
+   */
+  downloading: z.boolean(),
+  download: modelDownloadSchema.nullable(),
+  /** Of the download while `downloading`, of the load while `loading`. */
   load_progress_pct: z.number().min(0).max(100),
   /** The chat model is loaded and did not fail (false while loading). */
   healthy: z.boolean(),
@@ -31,6 +42,8 @@ export const inferenceStatusSchema = z.object({
   sequences: z.number().int().min(1),
   /** Tokens of the chat context per sequence; null before a chat model is loaded. */
   context_size: z.number().int().min(0).nullable(),
+  /** The chat model's capabilities (null: no chat model configured). */
+  capabilities: modelCapabilitiesSchema.nullable(),
   threads: z.number().int().min(1),
   queue_limit: z.number().int().min(0),
   models: z.object({

@@ -30,6 +30,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         request: body,
         defaultMaxTokens: runtime.config.defaultMaxTokens,
         chatConfigured: runtime.config.chatModel !== undefined,
+        download: runtime.downloads.chat,
         signal,
         grammarFor: runtime.grammarFor,
         onText: sse ? (text) => sse.delta(text, runtime.chat.status().model_name ?? "") : undefined,

@@ -1,26 +1,44 @@
 import type { KernelApp } from "../../shared/http/buildKernel.js";
 import type { InferenceStatus } from "../api/inferenceStatusSchema.js";
+import { downloadPercent } from "../api/modelDownloadSchema.js";
+import { chatCapabilities } from "../chatCapabilities.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 
-/** GET /status: model, loading progress, queue and sequences, limits. */
+/** GET /status: model, download and loading progress, capabilities, queue and sequences, limits. */
 export async function statusRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
   app.get("/status", async () => {
     const chat = runtime.chat.status();
+    const { config, downloads } = runtime;
+    // A chat model file still being downloaded: its progress stands in for loading's until the load starts.
+    const download = !chat.loading ? downloads.chat : undefined;
+    const downloading = download !== undefined && download.state !== "refused";
     return {
       ...chat,
-      threads: runtime.config.threads,
-      queue_limit: runtime.config.queueLimit,
+      ...(download && {
+        load_progress_pct: downloadPercent(download),
+        error: download.state === "refused" ? `the chat model's download was refused: ${download.error ?? "unknown reason"}` : chat.error,
+      }),
+      downloading,
+      download: download ?? null,
+      // function_calling: whether the loaded chat template can call functions (absent on a host without it).
+      capabilities: chatCapabilities(config, (chat as { function_calling?: boolean | null }).function_calling ?? null),
+      threads: config.threads,
+      queue_limit: config.queueLimit,
       models: {
-        chat: chat.model_path ? { path: chat.model_path, sha256: chat.model_sha256, loaded: !chat.loading } : null,
+        chat: chat.model_path
+          ? { path: chat.model_path, sha256: chat.model_sha256, loaded: !chat.loading }
+          : config.chatModel && downloads.chat
+            ? { path: config.chatModel, loaded: false, download: downloads.chat }
+            : null,
         embed: runtime.embed
           ? { path: runtime.embed.engine.info.path, sha256: runtime.embed.engine.info.sha256, dimensions: runtime.embed.engine.dimensions, loaded: true }
-          : runtime.config.embedModel
-            ? { path: runtime.config.embedModel, loaded: false, error: runtime.loadErrors.embed ?? null }
+          : config.embedModel
+            ? { path: config.embedModel, loaded: false, error: runtime.loadErrors.embed ?? null, ...(downloads.embed && { download: downloads.embed }) }
             : null,
         rerank: runtime.rerank
           ? { path: runtime.rerank.info.path, sha256: runtime.rerank.info.sha256, loaded: true }
-          : runtime.config.rerankModel
-            ? { path: runtime.config.rerankModel, loaded: false, error: runtime.loadErrors.rerank ?? null }
+          : config.rerankModel
+            ? { path: config.rerankModel, loaded: false, error: runtime.loadErrors.rerank ?? null, ...(downloads.rerank && { download: downloads.rerank }) }
             : null,
       },
     } satisfies InferenceStatus;
