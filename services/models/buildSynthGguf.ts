@@ -3,12 +3,12 @@ import { encodeTensorData } from "./gguf/encodeTensorData.js";
 import { GgmlType, type WritableGgmlType } from "./gguf/ggmlTypes.js";
 import { LlamaFileType } from "./gguf/llamaFileTypeName.js";
 import { buildSteeringHead } from "./synth/buildSteeringHead.js";
-import { chatmlTemplate } from "./synth/chatmlTemplate.js";
 import { SeededRng } from "./synth/SeededRng.js";
 import { CODE_NORM, CODE_START, nominalNormFactor } from "./synth/synthLayout.js";
 import { resolveSynthSpec } from "./resolveSynthSpec.js";
 import type { SynthModelSpec } from "./synthOptionsSchema.js";
 import { synthPresets } from "./synth/synthPresets.js";
+import { synthTemplates } from "./synth/synthTemplates.js";
 import { buildSynthVocabulary } from "./synth/synthVocabulary.js";
 import { SYNTH_GENERATOR_VERSION } from "./synthGeneratorVersion.js";
 
@@ -127,7 +127,8 @@ export function buildSynthGguf(input: SynthModelSpec): Buffer {
     ["general.architecture", { type: "string", value: arch }],
     // "chatml" in the name makes node-llama-cpp try its ChatML wrapper first when it
     // matches the Jinja template against its wrappers (about 0.4 s per chat session otherwise).
-    ["general.name", { type: "string", value: `synthetic-${spec.preset}-chatml` }],
+    // The tools template is no plain ChatML: its name says "tools" instead.
+    ["general.name", { type: "string", value: `synthetic-${spec.preset}-${spec.template === "chatml" ? "chatml" : "tools"}` }],
     ["general.file_type", { type: "u32", value: fileTypes[spec.quant] }],
     ["general.quantization_version", { type: "u32", value: 2 }],
     ["general.alignment", { type: "u32", value: 32 }],
@@ -157,7 +158,7 @@ export function buildSynthGguf(input: SynthModelSpec): Buffer {
     ["tokenizer.ggml.eos_token_id", { type: "u32", value: vocab.imEnd }],
     ["tokenizer.ggml.add_bos_token", { type: "bool", value: true }],
     ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
-    ["tokenizer.chat_template", { type: "string", value: chatmlTemplate }],
+    ["tokenizer.chat_template", { type: "string", value: synthTemplates[spec.template] }],
     ["aq.synth.version", { type: "u32", value: SYNTH_GENERATOR_VERSION }],
     ["aq.synth.preset", { type: "string", value: spec.preset }],
     ["aq.synth.seed", { type: "u64", value: spec.seed }],

@@ -1,4 +1,5 @@
 import { synthPresets, type SynthPresetName } from "./synth/synthPresets.js";
+import type { SynthTemplateName } from "./synth/synthTemplates.js";
 import { synthModelSpecSchema, type SynthModelSpec } from "./synthOptionsSchema.js";
 
 export interface ResolvedSynthSpec {
@@ -8,6 +9,7 @@ export interface ResolvedSynthSpec {
   contextLength: number;
   /** null: answers never end on their own (generation runs to maxTokens). */
   answerLength: number | null;
+  template: SynthTemplateName;
 }
 
 /** Validates (throws a ZodError) and fills in the per-preset defaults. */
@@ -20,5 +22,6 @@ export function resolveSynthSpec(input: SynthModelSpec): ResolvedSynthSpec {
     seed: spec.seed,
     contextLength: spec.contextLength ?? preset.defaultContextLength,
     answerLength: spec.alwaysEmpty ? 0 : (spec.answerLength ?? null),
+    template: spec.template,
   };
 }

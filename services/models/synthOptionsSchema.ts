@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { maxAnswerLength } from "./maxAnswerLength.js";
 import { synthPresets, type SynthPresetName } from "./synth/synthPresets.js";
+import { synthTemplateNames } from "./synth/synthTemplates.js";
 
 const presetNames = Object.keys(synthPresets) as [SynthPresetName, ...SynthPresetName[]];
 
@@ -15,6 +16,12 @@ const specFields = {
   answerLength: z.number().int().min(0).optional(),
   /** Every chat answer is empty: the first generated token ends the turn. */
   alwaysEmpty: z.boolean().optional(),
+  /**
+   * The chat template written into the file: plain ChatML, or ChatML with
+   * tool calls (Qwen 2.5 style `<tool_call>` blocks), which node-llama-cpp
+   * reads as a model that can call functions.
+   */
+  template: z.enum(synthTemplateNames).default("chatml"),
 };
 
 function checkAnswerFlags(

@@ -154,6 +154,22 @@ describe("aq models synth", () => {
     expect(summary.sha256).toBe((await inspectModel(out)).sha256);
   });
 
+  it("writes the chat template asked for: plain ChatML by default (the same bytes as --template chatml), or ChatML with tool calls", async () => {
+    const [plain, explicit, tools] = ["plain", "explicit", "tools"].map((n) => join(dir, `tpl-${n}.gguf`));
+    expect(await modelsCommand(["synth", "--out", plain], captureIo())).toBe(0);
+    expect(await modelsCommand(["synth", "--out", explicit, "--template", "chatml"], captureIo())).toBe(0);
+    const io = captureIo();
+    expect(await modelsCommand(["synth", "--out", tools, "--template", "chatml-tools"], io)).toBe(0);
+    expect(JSON.parse(io.stdout.join(""))).toMatchObject({ template: "chatml-tools" });
+    const sha = async (p: string) => createHash("sha256").update(await readFile(p)).digest("hex");
+    expect(await sha(explicit)).toBe(await sha(plain));
+    const meta = async (p: string) => (await readGgufHeader(p)).metadata;
+    expect((await meta(plain)).get("tokenizer.chat_template")).not.toContain("tool_call");
+    expect((await meta(tools)).get("tokenizer.chat_template")).toContain("<tool_call>");
+    expect((await meta(tools)).get("general.name")).toBe("synthetic-tiny-tools");
+    await expect(modelsCommand(["synth", "--out", tools, "--template", "qwen"], captureIo())).rejects.toThrow(/--template/);
+  });
+
   it("names the bad flag in a UsageError", async () => {
     const run = (...args: string[]) => modelsCommand(["synth", "--out", join(dir, "bad.gguf"), ...args], captureIo());
     await expect(run("--answer-length", "3", "--always-empty")).rejects.toThrow(/--answer-length: cannot be combined/);

@@ -21,6 +21,8 @@ export interface TestModels {
   embed: string;
   /** reranker preset (qwen3 with a classifier head). */
   rerank: string;
+  /** tiny preset with the chatml-tools template: node-llama-cpp can call functions with it. */
+  chatTools: string;
 }
 
 declare module "vitest" {
@@ -54,6 +56,7 @@ export default async function setup(project: TestProject) {
     chatBig: await make("bench-s1.gguf", { preset: "bench", seed: 1 }),
     embed: await make("embed-s3.gguf", { preset: "tiny", seed: 3 }),
     rerank: await make("rerank-s1.gguf", { preset: "reranker", seed: 1 }),
+    chatTools: await make("chat-tools-s1-c8192.gguf", { preset: "tiny", seed: 1, contextLength: 8192, template: "chatml-tools" }),
   };
   project.provide("models", models);
   project.provide("aqBin", join(root, "dist", "aq.js"));

@@ -10,7 +10,7 @@ import { parseFlags } from "../parseFlags.js";
 
 const usage = [
   "usage: aq models synth --out FILE [--preset tiny|bench|reranker] [--quant f32|f16|q8_0] [--seed N]",
-  "                       [--context-length N] [--answer-length N | --always-empty]",
+  "                       [--context-length N] [--answer-length N | --always-empty] [--template chatml|chatml-tools]",
   "       aq models inspect FILE [--json] [--sha256 HEX]",
 ].join("\n");
 
@@ -42,6 +42,7 @@ export const modelsCommand: Command = async (argv, io) => {
         seed: resolved.seed,
         contextLength: resolved.contextLength,
         answerLength: resolved.answerLength,
+        template: resolved.template,
       }),
     );
     return 0;
