@@ -1,5 +1,5 @@
 import type { Db } from "../db/Db.js";
-import type { SourceTrust } from "../ingest/documentInputSchema.js";
+import type { SourceTrust } from "../api/documentsContract.js";
 
 export interface SearchFilter {
   project?: string;
