@@ -10,6 +10,7 @@ import {
 } from "node-llama-cpp";
 import type { Logger } from "pino";
 import type { InferenceStatus } from "./api/inferenceStatusSchema.js";
+import { chatWrapperCallsFunctions } from "./chatWrapperCallsFunctions.js";
 import type { InferenceMetrics } from "./createInferenceMetrics.js";
 import type { ModelVerifier, VerifiedModel } from "./ModelVerifier.js";
 import { SlotScheduler } from "./SlotScheduler.js";
@@ -30,6 +31,8 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   wrapper: ChatWrapper;
+  /** The chat template has a function-call syntax (chatWrapperCallsFunctions): `tools` are served. */
+  callsFunctions: boolean;
   sequences: LlamaContextSequence[];
 }
 
@@ -79,6 +82,7 @@ export class ChatModelHost {
       active_sequences: this.scheduler.activeCount,
       sequences: this.opts.sequences,
       context_size: this.loaded?.context.contextSize ?? null,
+      function_calling: this.loaded?.callsFunctions ?? null,
     };
   }
 
@@ -150,18 +154,18 @@ export class ChatModelHost {
       });
       const sequences = Array.from({ length: this.opts.sequences }, () => context.getSequence());
       const wrapper = resolveChatWrapper(model);
-      return { info, model, context, wrapper, sequences };
+      return { info, model, context, wrapper, callsFunctions: chatWrapperCallsFunctions(wrapper), sequences };
     } catch (err) {
       await model.dispose();
       throw err;
     }
   }
 
-  /** A chat bound to a sequence the caller acquired from the scheduler. */
-  chatOn(sequence: LlamaContextSequence): LlamaChat {
+  /** A chat bound to a sequence the caller acquired from the scheduler (with the model's chat wrapper, or one derived from it). */
+  chatOn(sequence: LlamaContextSequence, chatWrapper?: ChatWrapper): LlamaChat {
     const loaded = this.loaded;
     if (!loaded) throw new Error("no chat model loaded");
-    return new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.wrapper, autoDisposeSequence: false });
+    return new LlamaChat({ contextSequence: sequence, chatWrapper: chatWrapper ?? loaded.wrapper, autoDisposeSequence: false });
   }
 
   async dispose(): Promise<void> {

@@ -7,6 +7,13 @@ export const chatUsageSchema = z.looseObject({
   total_tokens: z.number().int().min(0),
 });
 
+/** A call in an answer: OpenAI's `{id, type: "function", function: {name, arguments}}`. */
+export const completionToolCallSchema = z.looseObject({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
 /**
  * The answer of POST /v1/chat/completions without `stream`: OpenAI's
  * `chat.completion` object. Our server sends every field; the schema also
@@ -22,7 +29,12 @@ export const chatCompletionSchema = z.looseObject({
     .array(
       z.looseObject({
         index: z.number().int().min(0).default(0),
-        message: z.looseObject({ role: z.string().default("assistant"), content: z.string().nullable().default(null) }),
+        message: z.looseObject({
+          role: z.string().default("assistant"),
+          content: z.string().nullable().default(null),
+          /** The calls the model made (finish_reason "tool_calls"); `arguments` is JSON text. */
+          tool_calls: z.array(completionToolCallSchema).optional(),
+        }),
         finish_reason: z.string().nullable().default(null),
       }),
     )

@@ -11,4 +11,6 @@ export const inferenceLimits = {
   maxInputsPerRequest: 100_000,
   /** Stop sequences in one chat completion request (OpenAI's limit). */
   maxStopSequences: 4,
+  /** Tools in one chat completion request (OpenAI's limit). */
+  maxTools: 128,
 } as const;

@@ -42,6 +42,12 @@ export const inferenceStatusSchema = z.object({
   sequences: z.number().int().min(1),
   /** Tokens of the chat context per sequence; null before a chat model is loaded. */
   context_size: z.number().int().min(0).nullable(),
+  /**
+   * The chat model can call functions (its chat template has a function-call
+   * syntax): requests with `tools` are served, otherwise refused with 400
+   * `tools_not_supported`. Null before a chat model is loaded.
+   */
+  function_calling: z.boolean().nullable(),
   /** The chat model's capabilities (null: no chat model configured). */
   capabilities: modelCapabilitiesSchema.nullable(),
   threads: z.number().int().min(1),

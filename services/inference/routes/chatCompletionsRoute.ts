@@ -5,7 +5,8 @@ import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "../api/chatCompletionRequestSchema.js";
 import type { chatCompletionSchema } from "../api/chatCompletionSchema.js";
-import { completeChat, type ChatResult } from "../completeChat.js";
+import { completeChat, type ChatResult, type ToolCallDelta } from "../completeChat.js";
+import { openAiError } from "../../shared/http/openAiError.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
 import { RequestAbortedError } from "../RequestAbortedError.js";
 import { abortOnDisconnect } from "../../shared/http/abortOnDisconnect.js";
@@ -34,6 +35,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         signal,
         grammarFor: runtime.grammarFor,
         onText: sse ? (text) => sse.delta(text, runtime.chat.status().model_name ?? "") : undefined,
+        onToolCall: sse ? (call) => sse.toolCall(call, runtime.chat.status().model_name ?? "") : undefined,
       });
       record(runtime, result);
       if (result.aborted) {
@@ -53,7 +55,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         object: "chat.completion",
         created,
         model: result.modelName,
-        choices: [{ index: 0, message: { role: "assistant", content: result.text }, finish_reason: result.finishReason }],
+        choices: [{ index: 0, message: messageOf(result), finish_reason: result.finishReason }],
         usage: usage(result),
       } satisfies ChatCompletionAnswer;
     } catch (err) {
@@ -79,6 +81,16 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
 /** Nobody is listening any more; finish the reply so the connection is released. */
 function clientClosed(reply: FastifyReply) {
   return reply.code(499).send({ error: "client_closed_request", message: "the client closed the connection" });
+}
+
+/** The answer's message: its text, and the calls the model made (content is then null unless it also said something). */
+function messageOf(r: ChatResult) {
+  if (r.toolCalls.length === 0) return { role: "assistant", content: r.text };
+  return {
+    role: "assistant",
+    content: r.text || null,
+    tool_calls: r.toolCalls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })),
+  };
 }
 
 function usage(r: ChatResult) {
@@ -115,8 +127,17 @@ class ChunkStream {
   }
 
   delta(text: string, model: string) {
+    if (!text) return;
     if (!this.started) this.start(model);
     this.send({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] }, model);
+  }
+
+  /** A piece of a tool call, as OpenAI streams it. */
+  toolCall(call: ToolCallDelta, model: string) {
+    if (!this.started) this.start(model);
+    const fn = { ...(call.name !== undefined && { name: call.name }), arguments: call.arguments };
+    const toolCall = { index: call.index, ...(call.id !== undefined && { id: call.id, type: "function" }), function: fn };
+    this.send({ choices: [{ index: 0, delta: { tool_calls: [toolCall] }, finish_reason: null }] }, model);
   }
 
   finish(result: ChatResult, includeUsage: boolean) {
@@ -129,7 +150,7 @@ class ChunkStream {
   fail(err: Error) {
     const message = err instanceof HttpError ? err.message : "internal server error";
     if (!(err instanceof HttpError)) this.request.log.error({ err }, "stream failed");
-    this.sse.send({ error: { message, type: err instanceof HttpError ? err.code : "internal_error" } });
+    this.sse.send(err instanceof HttpError ? openAiError(err.statusCode, err.code, message, err.details) : openAiError(500, "internal_error", message));
     this.end();
   }
 
