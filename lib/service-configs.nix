@@ -145,10 +145,16 @@ let
           staticUser = modelStoreUser;
         }
         // {
-          Type = "oneshot";
+          # Not a oneshot: activation (nixos-rebuild switch) waits for a
+          # oneshot's start job, which would be the whole download. The unit is
+          # started once the script runs; inference does not wait for it.
+          Type = "exec";
           RemainAfterExit = true;
-          # Large models take a while on a slow line.
-          TimeoutStartSec = "6h";
+          # A failed download (exit 75) is resumed after a pause; a refusal
+          # (exit 1) needs a registry fix, and retrying would fetch it again.
+          Restart = "on-failure";
+          RestartSec = "1min";
+          RestartPreventExitStatus = "1";
           ReadWritePaths = [ modelsDir ];
           # Relaxation: weights must be readable by the DynamicUser inference units.
           UMask = "0022";

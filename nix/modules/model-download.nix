@@ -1,5 +1,8 @@
-# ai-model-download: the one-shot unit that fetches the selected registry
-# models, the only unit with internet access. Inference units require it.
+# ai-model-download: fetches the selected registry models in the background,
+# the only unit with internet access. Nothing waits for it: `nixos-rebuild
+# switch` returns at once, and the inference units start without their models,
+# report `downloading` (with the progress file this unit writes) and load each
+# model when it appears.
 {
   config,
   lib,
@@ -20,7 +23,9 @@ let
 
   orDash = v: if v == null then "-" else toString v;
   planFile = pkgs.writeText "ai-model-download-plan.tsv" (
-    lib.concatMapStrings (e: "${e.id}\t${e.hf_repo}\t${e.hf_file}\t${orDash e.sha256}\t${orDash e.size_bytes}\n") plan
+    lib.concatMapStrings (
+      e: "${e.id}\t${e.hf_repo}\t${e.hf_file}\t${orDash e.sha256}\t${orDash e.size_bytes}\t${orDash e.revision}\n"
+    ) plan
   );
   allowlistFile = pkgs.writeText "ai-model-download-allowlist" (lib.concatLines cfg.modelDownload.allowlist);
 
@@ -65,12 +70,10 @@ in
         "network-online.target"
         "systemd-tmpfiles-setup.service"
       ];
-      before = [
-        "ai-inference.service"
-        "ai-embeddings.service"
-      ];
       environment = {
         AI_STACK_MODELS_DIR = modelsDir;
+        # The progress the inference units report as `downloading` (services.nix names the same file).
+        AI_STACK_DOWNLOAD_STATUS = "${modelsDir}/download-status.json";
         AI_STACK_DOWNLOAD_PLAN = "${planFile}";
         AI_STACK_ALLOWLIST = "${allowlistFile}";
         AI_STACK_DOWNLOAD_BASE_URL = cfg.modelDownload.baseUrl;

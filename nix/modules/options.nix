@@ -284,12 +284,12 @@ in
       enable = mkOption {
         type = types.bool;
         default = true;
-        description = "Run ai-model-download to fetch the selected registry models before inference starts.";
+        description = "Run ai-model-download to fetch the selected registry models in the background; inference reports `downloading` until each one is in place.";
       };
       baseUrl = mkOption {
         type = types.str;
         default = "https://huggingface.co";
-        description = "Hugging Face endpoint; files come from <baseUrl>/<hf_repo>/resolve/main/<hf_file>.";
+        description = "Hugging Face endpoint; files come from <baseUrl>/<hf_repo>/resolve/<revision>/<hf_file>, the revision pinned in lib/models.json. https only, except for a mirror on 127.0.0.1 or localhost.";
       };
       allowlist = mkOption {
         type = types.listOf types.str;

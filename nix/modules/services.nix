@@ -111,6 +111,21 @@ let
   downloadNeeded = cfg.modelDownload.enable && downloadIds != [ ];
   embeddingsWanted = modelPaths.embedding != null || modelPaths.rerank != null;
 
+  # The progress file ai-model-download writes (model-download.nix names the
+  # same file). A unit whose model is downloaded gets it: the service starts
+  # without the file, reports `downloading` and loads the model when it is in place.
+  downloadStatus = lib.optionalAttrs downloadNeeded { modelDownloadStatusFile = "${modelsDir}/download-status.json"; };
+  downloads = kind: id: cfg.modelFiles.${kind} == null && id != null && builtins.elem id downloadIds;
+
+  # Facts of a registry model (not of a local file, which may be anything).
+  registryModel = kind: id: if cfg.modelFiles.${kind} != null || id == null then null else aiLib.modelById id;
+  chatFacts = registryModel "chat" cfg.model;
+  embedPrefixes =
+    let
+      m = registryModel "embedding" cfg.embeddingModel;
+    in
+    if m == null then null else m.prefixes or null;
+
   # The unit that runs settings.<settings>: `aq serve <service>` with the checked config file.
   mkUnit =
     {
@@ -136,8 +151,6 @@ let
         }
         // lib.optionalAttrs (credentials != [ ]) { LoadCredential = credentials; };
     };
-
-  modelUnitDeps = lib.optionals downloadNeeded [ "ai-model-download.service" ];
 in
 {
   config = lib.mkMerge [
@@ -181,6 +194,12 @@ in
             inherit (tier.inference) contextSize sequences queueLimit;
           }
           // lib.optionalAttrs (registrySha "chat" cfg.model != null) { chatModelSha256 = registrySha "chat" cfg.model; }
+          // lib.optionalAttrs (downloads "chat" cfg.model) downloadStatus
+          # What the model can do, for the router (GET /status capabilities).
+          // lib.optionalAttrs (chatFacts != null) {
+            chatModelStructuredOutput = builtins.elem "json_schema" chatFacts.capabilities;
+            chatModelToolCalling = builtins.elem "tools" chatFacts.capabilities;
+          }
         );
         # The same service, second instance: embeddings and reranking only.
         embeddings = lib.mapAttrs (_: lib.mkDefault) (
@@ -196,6 +215,7 @@ in
           // lib.optionalAttrs (registrySha "rerank" cfg.rerankModel != null) {
             rerankModelSha256 = registrySha "rerank" cfg.rerankModel;
           }
+          // lib.optionalAttrs (downloads "embedding" cfg.embeddingModel || downloads "rerank" cfg.rerankModel) downloadStatus
         );
         aidb = lib.mapAttrs (_: lib.mkDefault) (
           listenOn "aidb"
@@ -219,6 +239,8 @@ in
             # feedback and gaps live in aidb's database (through aidb's /interactions API).
             stateDir = "/var/lib/ai-coordinator";
           }
+          # The reranker the embeddings instance loads, wherever the tier has one.
+          // lib.optionalAttrs (modelPaths.rerank != null) { rerankUrl = url cfg.ports.inferenceEmbed; }
           // lib.optionalAttrs (cfg.remoteLlm.url != null) { remoteLlmUrl = cfg.remoteLlm.url; }
           // lib.optionalAttrs (cfg.remoteLlm.keyFile != null) {
             remoteLlmKeyFile = credentialPath "ai-coordinator" "remote-llm-key";
@@ -228,18 +250,17 @@ in
       };
 
       systemd.services = {
+        # Neither waits for ai-model-download (it runs in the background):
+        # each starts without a model still being downloaded and loads it
+        # when it appears.
         ai-inference = mkUnit {
           settings = "inference";
           description = "AI stack: chat inference (llama.cpp)";
-          after = modelUnitDeps;
-          requires = modelUnitDeps;
         };
 
         ai-embeddings = lib.mkIf embeddingsWanted (mkUnit {
           settings = "embeddings";
           description = "AI stack: embeddings and reranking (llama.cpp)";
-          after = modelUnitDeps;
-          requires = modelUnitDeps;
         });
 
         ai-aidb = mkUnit {

@@ -84,7 +84,13 @@ describe.skipIf(nixMissing !== null)("the hardening baseline (lib/hardened-servi
     const dl = micro["ai-model-download"] ?? {};
     expect(dl).not.toHaveProperty("IPAddressDeny");
     expect(dl).not.toHaveProperty("IPAddressAllow");
-    expect(dl).toMatchObject({ DynamicUser: false, User: "ai-stack-models", UMask: "0022", Type: "oneshot", ReadWritePaths: ["/var/lib/ai-stack/models"] });
+    expect(dl).toMatchObject({ DynamicUser: false, User: "ai-stack-models", UMask: "0022", ReadWritePaths: ["/var/lib/ai-stack/models"] });
+  });
+
+  it("runs ai-model-download in the background: not a oneshot that activation would wait for, restarted (and resuming) after a failed download but not after a refusal", () => {
+    const dl = micro["ai-model-download"] ?? {};
+    expect(dl).toMatchObject({ Type: "exec", RemainAfterExit: true, Restart: "on-failure", RestartPreventExitStatus: "1" });
+    expect(dl).not.toHaveProperty("TimeoutStartSec");
   });
 
   it("lets only the coordinator reach the remote LLM", () => {

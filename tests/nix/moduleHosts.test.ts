@@ -2,6 +2,7 @@ import { coordinatorConfigSchema } from "../../services/coordinator/coordinatorC
 import { aidbConfigSchema } from "../../services/aidb/aidbConfigSchema.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import ports from "../../lib/ports.json" with { type: "json" };
+import modelsJson from "../../lib/models.json" with { type: "json" };
 import { inferenceConfigSchema } from "../../services/inference/inferenceConfigSchema.js";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -121,15 +122,38 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
     expect(units["ai-model-download"]?.serviceConfig.ExecStart).toMatch(/-ai-model-download\/bin\/ai-model-download$/);
   });
 
-  it("starts inference only after the model download, and aidb only after PostgreSQL is set up", () => {
+  it("starts inference without waiting for the model download, which runs in the background; aidb only after PostgreSQL is set up", () => {
     const u = hosts.pi5.units;
     for (const unit of ["ai-inference", "ai-embeddings"]) {
-      expect(u[unit]?.requires).toContain("ai-model-download.service");
-      expect(u[unit]?.after).toContain("ai-model-download.service");
+      expect(u[unit]?.requires, unit).not.toContain("ai-model-download.service");
+      expect(u[unit]?.after, unit).not.toContain("ai-model-download.service");
     }
+    // Not a oneshot: nixos-rebuild switch does not wait for the download.
+    expect(u["ai-model-download"]?.serviceConfig).toMatchObject({ Type: "exec", Restart: "on-failure" });
+    // The downloader's progress file is the one both inference instances report from while they wait.
+    const progress = "/var/lib/ai-stack/models/download-status.json";
+    expect(u["ai-model-download"]?.environment.AI_STACK_DOWNLOAD_STATUS).toBe(progress);
+    expect(hosts.pi5.settings.inference.modelDownloadStatusFile).toBe(progress);
+    expect(hosts.pi5.settings.embeddings.modelDownloadStatusFile).toBe(progress);
     expect(u["ai-aidb"]?.requires).toEqual(expect.arrayContaining(["postgresql.service", "postgresql-setup.service"]));
     expect(u["ai-coordinator"]?.requires).toContain("redis-ai-stack.service");
     expect(hosts.pi5.downloadIds).toEqual(["qwen2.5-1.5b-q8_0", "nomic-embed-text-v1.5-q8_0", "qwen3-reranker-0.6b-q8_0"]);
+  });
+
+  it("gives each host's inference the chat model's capabilities from the registry, and the coordinator the reranker wherever the tier loads one", () => {
+    const registry = new Map(modelsJson.models.map((m) => [m.id, m.capabilities as string[]]));
+    for (const h of hostNames) {
+      const { inference, embeddings, coordinator } = hosts[h].settings;
+      const capabilities = registry.get(hosts[h].model)!;
+      expect([inference.chatModelStructuredOutput, inference.chatModelToolCalling], h).toEqual([capabilities.includes("json_schema"), capabilities.includes("tools")]);
+      // The reranker URL is the embeddings instance, which loads the tier's reranker.
+      expect(coordinator.rerankUrl, h).toBe(hosts[h].rerankModel === null ? undefined : `http://127.0.0.1:${ports.inferenceEmbed}`);
+      expect(embeddings.rerankModel !== undefined, h).toBe(hosts[h].rerankModel !== null);
+    }
+    // Both kinds occur: qwen2.5-0.5b has json_schema but not tools, and nano loads no reranker.
+    expect(hosts["sbc-nano"].settings.inference.chatModelToolCalling).toBe(false);
+    expect(hosts["sbc-nano"].settings.coordinator.rerankUrl).toBeUndefined();
+    expect(hosts.pi5.settings.inference.chatModelToolCalling).toBe(true);
   });
 
   it("renders inference settings the inference service's own schema accepts", () => {
@@ -146,6 +170,9 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       contextSize: 4096,
       sequences: 2,
       queueLimit: 8,
+      modelDownloadStatusFile: "/var/lib/ai-stack/models/download-status.json",
+      chatModelStructuredOutput: true,
+      chatModelToolCalling: true,
     });
   });
 
@@ -164,6 +191,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       embeddingsUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
       aidbUrl: `http://127.0.0.1:${ports.aidb}`,
       redisUrl: `redis://127.0.0.1:${ports.redis}`,
+      rerankUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
       stateDir: "/var/lib/ai-coordinator",
     });
     expect(hosts.pi5.settings.aidb).toMatchObject({
