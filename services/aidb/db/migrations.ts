@@ -141,6 +141,99 @@ export const migrations: Migration[] = [
       DROP TABLE IF EXISTS coordinator_schema_migrations
     `,
   },
+  {
+    version: 5,
+    name: "learning loop: proposals, eval runs, ingest jobs, dead letters, knowledge source items",
+    // Proposals and their events are kept for good (no cascade from events);
+    // a job's items go with the job; dead letters hold cleaned (sanitised and
+    // redacted) documents only, never the raw input.
+    sql: () => `
+      CREATE TABLE learning_proposals (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        type text NOT NULL,
+        target text NOT NULL,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'applied', 'rejected', 'superseded')),
+        proposal jsonb NOT NULL,
+        decided_at timestamptz
+      );
+      CREATE INDEX learning_proposals_status_idx ON learning_proposals (status, created_at);
+      CREATE INDEX learning_proposals_target_idx ON learning_proposals (target, created_at);
+      CREATE TABLE learning_proposal_events (
+        id bigserial PRIMARY KEY,
+        proposal_id uuid NOT NULL REFERENCES learning_proposals(id),
+        at timestamptz NOT NULL DEFAULT now(),
+        event text NOT NULL CHECK (event IN ('proposed', 'applied', 'rejected', 'superseded', 'apply_failed')),
+        actor text NOT NULL,
+        note text,
+        detail jsonb NOT NULL DEFAULT '{}'::jsonb
+      );
+      CREATE INDEX learning_proposal_events_proposal_idx ON learning_proposal_events (proposal_id, at);
+      CREATE INDEX learning_proposal_events_event_idx ON learning_proposal_events (event, at);
+      CREATE TABLE eval_runs (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        suite text NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL DEFAULT now(),
+        score double precision CHECK (score IS NULL OR (score >= 0 AND score <= 1)),
+        passed integer NOT NULL,
+        failed integer NOT NULL,
+        skipped integer NOT NULL,
+        floor double precision NOT NULL,
+        details jsonb NOT NULL
+      );
+      CREATE INDEX eval_runs_suite_idx ON eval_runs (suite, started_at);
+      CREATE TABLE ingest_jobs (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        label text NOT NULL,
+        status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'waiting', 'done')),
+        total integer NOT NULL,
+        next_offset integer NOT NULL DEFAULT 0,
+        stored integer NOT NULL DEFAULT 0,
+        duplicates integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        dead_lettered integer NOT NULL DEFAULT 0,
+        last_error text,
+        not_before timestamptz NOT NULL DEFAULT now(),
+        lease_owner text,
+        lease_until timestamptz
+      );
+      CREATE INDEX ingest_jobs_status_idx ON ingest_jobs (status, created_at);
+      CREATE TABLE ingest_job_items (
+        job_id uuid NOT NULL REFERENCES ingest_jobs(id) ON DELETE CASCADE,
+        position integer NOT NULL,
+        item jsonb NOT NULL,
+        PRIMARY KEY (job_id, position)
+      );
+      CREATE TABLE ingest_dead_letters (
+        id bigserial PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        project text NOT NULL,
+        item jsonb NOT NULL,
+        stage text NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        job_id uuid,
+        source_id text
+      );
+      CREATE INDEX ingest_dead_letters_created_idx ON ingest_dead_letters (created_at);
+      CREATE TABLE knowledge_source_items (
+        source_id text NOT NULL,
+        item_key text NOT NULL,
+        content_hash text NOT NULL,
+        mtime_ms double precision,
+        size bigint,
+        etag text,
+        last_modified text,
+        document_id uuid REFERENCES documents(id) ON DELETE SET NULL,
+        synced_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (source_id, item_key)
+      )
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;
