@@ -14,6 +14,8 @@ export interface PrepareInput {
   forceRemote?: boolean;
   preferLocal?: boolean;
   structuredOutput: boolean;
+  /** The request has tools the model may call: routed to a backend that can call functions. */
+  toolsRequested?: boolean;
   includeGenerated: boolean;
   /** Retrieval augmentation (the front door can turn it off per request). */
   retrieval: boolean;

@@ -18,6 +18,8 @@ export const backendSelectionInputSchema = z
       queueLimit: z.number().int().min(0),
       /** From config: the local model can follow a JSON schema / grammar. */
       structuredOutput: z.boolean(),
+      /** The local model can call functions (/status function_calling); unknown counts as able (it refuses tools with a 400 if not). */
+      functionCalling: z.boolean().optional(),
     }),
     remote: z.object({
       configured: z.boolean(),
@@ -26,6 +28,8 @@ export const backendSelectionInputSchema = z
     }),
     /** The request's response_format asks for json_object / json_schema. */
     structuredOutputRequested: z.boolean(),
+    /** The request has tools the model may call (tool_choice other than "none"). */
+    toolsRequested: z.boolean().optional(),
     localConfidenceScore: z.number().min(0).max(1),
     threshold: z.number().min(0).max(1),
   })

@@ -1,4 +1,5 @@
 import { createInferenceClient } from "../../inference/api/createInferenceClient.js";
+import type { InferenceStatusView } from "../../inference/api/inferenceStatusSchema.js";
 import { ServiceError } from "../../shared/http/ServiceError.js";
 
 export interface HealthProbeOptions {
@@ -18,6 +19,10 @@ export interface HealthProbeResult {
   queueLimit?: number;
   /** Tokens of the chat context (per sequence), from /status. */
   contextSize?: number;
+  /** The loaded chat model's name, from /status. */
+  modelName?: string;
+  /** The chat model can call functions (/status capabilities.toolCalling, else function_calling); absent when /status does not say. */
+  functionCalling?: boolean;
   /** Why the probe counts as unhealthy. */
   error?: string;
   latencyMs: number;
@@ -55,6 +60,8 @@ export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
       ...(s.queue_depth !== undefined && { queueDepth: s.queue_depth }),
       ...(s.queue_limit !== undefined && { queueLimit: s.queue_limit }),
       ...(typeof s.context_size === "number" && { contextSize: s.context_size }),
+      ...(typeof s.model_name === "string" && { modelName: s.model_name }),
+      ...functionCallingOf(s),
       ...(!healthy && { error: s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
       latencyMs: latencyMs(),
     };
@@ -71,6 +78,13 @@ export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
       return inFlight;
     },
   };
+}
+
+/** Whether the local model can call functions, as /status says it: the capabilities (registry facts and template), else the template alone. */
+function functionCallingOf(s: InferenceStatusView): { functionCalling?: boolean } {
+  if (typeof s.capabilities?.toolCalling === "boolean") return { functionCalling: s.capabilities.toolCalling };
+  if (typeof s.function_calling === "boolean") return { functionCalling: s.function_calling };
+  return {};
 }
 
 /** Why a probe request failed, in a few words: the status, the timeout, or the connection error's code. */

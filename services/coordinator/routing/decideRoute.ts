@@ -32,9 +32,11 @@ export function decideRoute(
       queueDepth: health.queueDepth ?? 0,
       queueLimit: health.queueLimit ?? Number.MAX_SAFE_INTEGER,
       structuredOutput: rt.config.localStructuredOutput,
+      ...(health.functionCalling !== undefined && { functionCalling: health.functionCalling }),
     },
     remote: { configured: rt.remote !== undefined, circuit: circuit.state },
     structuredOutputRequested: input.structuredOutput,
+    toolsRequested: input.toolsRequested === true,
     localConfidenceScore: localConfidence,
     threshold,
   });

@@ -9,7 +9,7 @@ export interface BackendDecision {
   local_confidence_score: number;
   threshold: number;
   fallback_reason?: "local_unhealthy" | "local_loading_queue_full";
-  routing_override?: "structured_output_required";
+  routing_override?: "structured_output_required" | "tool_calling_required";
 }
 
 /**
@@ -18,6 +18,7 @@ export interface BackendDecision {
  * 2. local unhealthy → remote (fallback_reason local_unhealthy);
  * 3. local loading → queue locally, or remote when the queue is full;
  * 4. structured output the local model cannot do → remote (routing_override);
+ * 4b. tools the local model cannot call → remote (routing_override tool_calling_required);
  * 5. prefer_local, or no retrieval to judge (front door with retrieval off) → local;
  * 6. context quality ≥ threshold → local, below → remote.
  * Whenever rules 2–5 want the remote but none is configured or its circuit is
@@ -54,6 +55,9 @@ export function selectLlmBackend(input: BackendSelectionInput): BackendDecision 
   }
   if (input.structuredOutputRequested && !input.local.structuredOutput) {
     return remote("structured_output_required", { routing_override: "structured_output_required" });
+  }
+  if (input.toolsRequested && input.local.functionCalling === false) {
+    return remote("tool_calling_required", { routing_override: "tool_calling_required" });
   }
   if (input.preferLocal) return local("prefer_local");
   if (input.retrievalDisabled) return local("retrieval_disabled");

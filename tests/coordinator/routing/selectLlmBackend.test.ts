@@ -42,6 +42,13 @@ const cases: [string, BackendSelectionInput, Expected][] = [
   ["structured output the local cannot do goes remote", input({ structuredOutputRequested: true, local: { structuredOutput: false }, localConfidenceScore: 1 }), { backend: "remote", action: "generate", reason: "structured_output_required", routing_override: "structured_output_required" }],
   ["structured output the local can do stays local", input({ structuredOutputRequested: true }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
   ["no structured output asked: capability irrelevant", input({ local: { structuredOutput: false } }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
+  // 4b. tool calling
+  ["tools the local cannot call go remote", input({ toolsRequested: true, local: { functionCalling: false }, localConfidenceScore: 1 }), { backend: "remote", action: "generate", reason: "tool_calling_required", routing_override: "tool_calling_required" }],
+  ["tools the local can call stay local", input({ toolsRequested: true, local: { functionCalling: true } }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
+  ["tools, capability unknown: local (it refuses with a 400 if it cannot)", input({ toolsRequested: true }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
+  ["no tools asked: capability irrelevant", input({ local: { functionCalling: false } }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
+  ["tools, no remote: local, which refuses them", input({ toolsRequested: true, local: { functionCalling: false }, remote: { configured: false } }), { backend: "local", action: "generate", reason: "remote_not_configured" }],
+  ["force_local beats tools", input({ forceLocal: true, toolsRequested: true, local: { functionCalling: false } }), { backend: "local", action: "generate", reason: "force_local" }],
   // 5. context quality
   ["score exactly at the threshold goes local", input({ localConfidenceScore: 0.7, threshold: 0.7 }), { backend: "local", action: "generate", reason: "context_quality_ok" }],
   ["score just below the threshold goes remote", input({ localConfidenceScore: 0.989, threshold: 0.99 }), { backend: "remote", action: "generate", reason: "context_quality_below_threshold_0.990" }],
