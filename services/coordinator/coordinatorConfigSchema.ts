@@ -45,6 +45,10 @@ export const coordinatorConfigSchema = z
     contextTokenBudget: intField(16, 1_000_000).default(1500),
     /** `AI_CONTEXT_COMPRESSION_ENABLED=false` passes retrieved passages through unchanged. */
     compressionEnabled: boolField().default(true),
+    /** A retrieved passage scoring above this (shared/text/scoreInjection, as at aidb's ingest) is dropped or fenced before it enters a prompt. */
+    injectionThreshold: numberField(0, 1).default(0.5),
+    /** drop: the passage is left out; fence: it stays, quoted and labelled as a possible injection. */
+    injectionAction: z.enum(["drop", "fence"]).default("drop"),
     /** A query whose best retrieval score is below this is recorded as a knowledge gap. */
     gapScoreThreshold: numberField(0, 10).default(0.4),
     /** LLM rewriting of the query into alternative phrasings (off by default). */

@@ -18,6 +18,7 @@ export interface CoordinatorMetrics {
   postgresQueryOk: Gauge;
   postgresLatency: Gauge;
   inputSanitized: Counter;
+  injectionsDetected: Counter<"action">;
 }
 
 const tokenBuckets = [0, 50, 100, 250, 500, 1000, 1500, 2000, 4000, 8000, 16000, 32000];
@@ -92,5 +93,11 @@ export function createCoordinatorMetrics(registry: Registry): CoordinatorMetrics
     postgresQueryOk: new Gauge({ name: "postgres_query_ok", help: "1 when the last SELECT 1 on the coordinator's database succeeded", registers }),
     postgresLatency: new Gauge({ name: "postgres_latency_seconds", help: "Latency of the last SELECT 1 on the coordinator's database", registers }),
     inputSanitized: new Counter({ name: "coordinator_input_sanitized_total", help: "Queries from which invisible or control characters were removed", registers }),
+    injectionsDetected: new Counter({
+      name: "coordinator_injections_detected_total",
+      help: "Retrieved passages that scored above injectionThreshold before entering a prompt, by what was done with them (dropped, fenced)",
+      labelNames: ["action"] as const,
+      registers,
+    }),
   };
 }

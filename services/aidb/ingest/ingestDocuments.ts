@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { AidbMetrics } from "../createAidbMetrics.js";
 import { fingerprintId, type Embedder } from "../embedder/Embedder.js";
 import type { DocumentRepository } from "../repo/createDocumentRepository.js";
-import { scoreInjection } from "../safety/scoreInjection.js";
+import { scoreInjection } from "../../shared/text/scoreInjection.js";
 import { chunkText } from "./chunkText.js";
 import { cleanJson, cleanText } from "./cleanText.js";
 import type { DocumentInput, IngestResult } from "../api/documentsContract.js";

@@ -4,6 +4,7 @@ import { compressContext } from "./compressContext.js";
 import { estimateTokens } from "./estimateTokens.js";
 import type { AnswerContext, Passage, PrepareInput } from "./PreparedQuery.js";
 import { rerankSources, type Retrieval, type RetrievedSource } from "./retrieveContext.js";
+import { screenPassages } from "./screenPassages.js";
 
 export interface GatheredContext {
   /** Retrieved (and reranked) sources. */
@@ -19,7 +20,8 @@ const round = (x: number) => Math.round(x * 10000) / 10000;
 
 /**
  * Stages 4 and 5: rerank the retrieved sources (when a reranker is
- * configured) and compress them to the token budget, capped to what the
+ * configured), drop or fence those that score as prompt injections
+ * (screenPassages), and compress them to the token budget, capped to what the
  * local model's context can hold (`contextSize`, when its probe knows it).
  */
 export async function gatherContext(
@@ -32,7 +34,8 @@ export async function gatherContext(
   const reranked = input.retrieval
     ? await rerankSources(rt, query, retrieval.sources, signal)
     : { sources: [], applied: false, reason: "retrieval disabled", rerankMs: 0 };
-  const sources = reranked.sources;
+  // Every passage is scanned for prompt injection before it can reach a prompt.
+  const sources = screenPassages(rt, reranked.sources, log);
 
   const t = performance.now();
   const budget = contextBudget(rt.config, req.contextSize, query);
