@@ -24,6 +24,8 @@ const clock: ChatCompletionTool = { type: "function", function: { name: "get_tim
 
 let tools: RunningInference;
 let plain: RunningInference;
+/** The SDK's types ask for a model; the inference service serves its one chat model whatever the name. */
+const model = "synthetic-tiny-tools";
 const sdk = (svc: RunningInference) => new OpenAI({ baseURL: `${svc.url}/v1`, apiKey: "not-needed", maxRetries: 0, timeout: 30_000 });
 
 beforeAll(async () => {
@@ -68,6 +70,7 @@ describe("the official openai SDK against the inference service", () => {
 
   it("follows a json_schema response_format", async () => {
     const completion = await sdk(tools).chat.completions.create({
+      model,
       messages: [{ role: "user", content: "pick a colour" }],
       max_tokens: 40,
       response_format: {
@@ -81,6 +84,7 @@ describe("the official openai SDK against the inference service", () => {
   it("calls a tool: a grammar-constrained call whose arguments parse under the tool's schema", async () => {
     const client = sdk(tools);
     const completion = await client.chat.completions.create({
+      model,
       messages: [{ role: "user", content: "what is the weather in Paris?" }],
       tools: [weather, clock],
       tool_choice: { type: "function", function: { name: "get_weather" } },
@@ -101,6 +105,7 @@ describe("the official openai SDK against the inference service", () => {
 
     // "required" with parallel calls off: exactly one call to one of the tools.
     const required = await client.chat.completions.create({
+      model,
       messages: [{ role: "user", content: "weather or time?" }],
       tools: [weather, clock],
       tool_choice: "required",
@@ -116,6 +121,7 @@ describe("the official openai SDK against the inference service", () => {
 
     // The call and its result go back in the conversation (role "tool"), and the model answers on.
     const followUp = await client.chat.completions.create({
+      model,
       messages: [
         { role: "user", content: "what is the weather in Paris?" },
         { role: "assistant", content: null, tool_calls: [call] },
@@ -132,6 +138,7 @@ describe("the official openai SDK against the inference service", () => {
   it("streams tool calls as OpenAI deltas that add up to the call (and the SDK's stream helper assembles them)", async () => {
     const client = sdk(tools);
     const request = {
+      model,
       messages: [{ role: "user" as const, content: "what is the weather in Oslo?" }],
       tools: [weather],
       tool_choice: "required" as const,
@@ -173,7 +180,7 @@ describe("the official openai SDK against the inference service", () => {
   it("refuses tools with a 400 the SDK raises as BadRequestError when the model cannot call functions, never answering with text", async () => {
     const client = sdk(plain);
     const err = await client.chat.completions
-      .create({ messages: [{ role: "user", content: "weather?" }], tools: [weather], max_tokens: 4 })
+      .create({ model, messages: [{ role: "user", content: "weather?" }], tools: [weather], max_tokens: 4 })
       .then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const e = err as InstanceType<typeof OpenAI.BadRequestError>;
@@ -182,17 +189,17 @@ describe("the official openai SDK against the inference service", () => {
     expect(e.param).toBe("tools");
     expect(e.message).toContain("cannot call functions");
     const streamed = await client.chat.completions
-      .create({ messages: [{ role: "user", content: "weather?" }], tools: [weather], stream: true })
+      .create({ model, messages: [{ role: "user", content: "weather?" }], tools: [weather], stream: true })
       .then(() => undefined, (x: unknown) => x);
     expect(streamed).toBeInstanceOf(OpenAI.BadRequestError);
     // tool_choice "none" asks for no call: that is served.
-    const none = await client.chat.completions.create({ messages: [{ role: "user", content: "hi" }], tools: [weather], tool_choice: "none", max_tokens: 3 });
+    const none = await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], tools: [weather], tool_choice: "none", max_tokens: 3 });
     expect(none.choices[0].message.content).toBeTruthy();
   });
 
   it("names the field of a bad tool request in the SDK's typed error", async () => {
     const client = sdk(tools);
-    const cases: [Parameters<typeof client.chat.completions.create>[0], string][] = [
+    const cases: [Omit<Parameters<typeof client.chat.completions.create>[0], "model">, string][] = [
       [{ messages: [{ role: "user", content: "x" }], tools: [weather], tool_choice: { type: "function", function: { name: "nope" } } }, "tool_choice.function.name"],
       [{ messages: [{ role: "user", content: "x" }], tools: [weather, weather] }, "tools[1].function.name"],
       [{ messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "call_1", content: "{}" }], tools: [weather] }, "messages[1].tool_call_id"],
@@ -203,11 +210,11 @@ describe("the official openai SDK against the inference service", () => {
       ],
     ];
     for (const [body, param] of cases) {
-      const err = await client.chat.completions.create({ ...body, stream: false }).then(() => undefined, (e: unknown) => e);
+      const err = await client.chat.completions.create({ ...body, model, stream: false }).then(() => undefined, (e: unknown) => e);
       expect(err, param).toBeInstanceOf(OpenAI.BadRequestError);
       expect((err as InstanceType<typeof OpenAI.BadRequestError>).param, param).toBe(param);
     }
-    const tooLong = await client.chat.completions.create({ messages: [{ role: "user", content: "hi" }], max_tokens: 5000 }).then(() => undefined, (e: unknown) => e);
+    const tooLong = await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 5000 }).then(() => undefined, (e: unknown) => e);
     expect(tooLong).toBeInstanceOf(OpenAI.BadRequestError);
     expect((tooLong as Error).message).toMatch(/exceeds the context size of 2048 tokens/);
   });
@@ -222,13 +229,13 @@ describe("the official openai SDK against the inference service", () => {
     for (const i of [0, 1]) {
       byDefault.data[i].embedding.forEach((v, j) => expect(v).toBeCloseTo(asFloat.data[i].embedding[j], 6));
     }
-    const raw = await client.embeddings.create({ input: "bananas", encoding_format: "base64" });
+    const raw = await client.embeddings.create({ model: "synthetic-tiny-chatml", input: "bananas", encoding_format: "base64" });
     expect(typeof raw.data[0].embedding).toBe("string");
-    expect((await client.embeddings.create({ input: "x", dimensions: 64 })).data[0].embedding).toHaveLength(64);
-    const shorter = await client.embeddings.create({ input: "x", dimensions: 32 }).then(() => undefined, (e: unknown) => e);
+    expect((await client.embeddings.create({ model: "synthetic-tiny-chatml", input: "x", dimensions: 64 })).data[0].embedding).toHaveLength(64);
+    const shorter = await client.embeddings.create({ model: "synthetic-tiny-chatml", input: "x", dimensions: 32 }).then(() => undefined, (e: unknown) => e);
     expect(shorter).toBeInstanceOf(OpenAI.BadRequestError);
     expect((shorter as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("dimensions");
-    const tokens = await client.embeddings.create({ input: [[1, 2, 3]] }).then(() => undefined, (e: unknown) => e);
+    const tokens = await client.embeddings.create({ model: "synthetic-tiny-chatml", input: [[1, 2, 3]] }).then(() => undefined, (e: unknown) => e);
     expect(tokens).toBeInstanceOf(OpenAI.BadRequestError);
     expect((tokens as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("input");
     expect((tokens as Error).message).toMatch(/token-array input is not supported/);
@@ -237,7 +244,7 @@ describe("the official openai SDK against the inference service", () => {
   it("aborts mid-stream: the SDK stops, and the service frees the sequence", async () => {
     const controller = new AbortController();
     const stream = await sdk(tools).chat.completions.create(
-      { messages: [{ role: "user", content: "go on" }], max_tokens: 1500, stream: true },
+      { model, messages: [{ role: "user", content: "go on" }], max_tokens: 1500, stream: true },
       { signal: controller.signal },
     );
     let pieces = 0;
@@ -247,7 +254,7 @@ describe("the official openai SDK against the inference service", () => {
     }
     // The SDK ends the iteration quietly on the caller's abort; nothing came after it.
     expect(pieces).toBe(3);
-    await expect(sdk(tools).chat.completions.create({ messages: [{ role: "user", content: "x" }] }, { signal: controller.signal })).rejects.toBeInstanceOf(
+    await expect(sdk(tools).chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }, { signal: controller.signal })).rejects.toBeInstanceOf(
       OpenAI.APIUserAbortError,
     );
     await waitFor(async () => ((await (await fetch(`${tools.url}/status`)).json()).active_sequences === 0 ? true : undefined), 10_000, "sequence freed");
