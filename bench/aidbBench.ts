@@ -4,7 +4,7 @@
 // pgvector (when it is installed), from the same run; then embedding-cache
 // hit against miss latency.
 import { randomUUID } from "node:crypto";
-import { availableParallelism, cpus, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -42,8 +42,8 @@ function sizes(smoke: boolean) {
     : {
         pglite: Number(process.env.BENCH_AIDB_CHUNKS ?? 10_000),
         pg: Number(process.env.BENCH_AIDB_PG_CHUNKS ?? 100_000),
-        queries: 300,
-        warmup: 20,
+        queries: 1000,
+        warmup: 50,
         recall: 200,
         ingestDocs: 200,
         repoDocs: 200,
@@ -309,13 +309,23 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
     let liteSearch: Record<string, number[]>;
     let liteRecall: { index: number; service: number };
     let liteStore: number;
+    const liteLoad: number[] = [];
     try {
       await migrate(db, { dimensions: dims });
       for (const s of sessionStatements(efSearch)) await db.query(s);
       liteStore = await storeThroughRepository(db, lite, size.pglite / perDoc, "bench");
       log("PGlite: search latency, hybrid and vector-only alternating");
+      liteLoad.push(loadavg()[0]);
       const search = createSearchRepository(db);
-      liteSearch = await searchLatency(db, lite.queries(size.queries), size.warmup, { hybrid: { mode: "hybrid", search }, semantic: { mode: "semantic", search } });
+      // A third contender issues the two candidate queries at once, as on a
+      // pool: PGlite runs them one after the other anyway.
+      const concurrent: SearchRepository = { ...search, concurrentCandidates: true };
+      liteSearch = await searchLatency(db, lite.queries(size.queries), size.warmup, {
+        hybrid: { mode: "hybrid", search },
+        semantic: { mode: "semantic", search },
+        hybridConcurrent: { mode: "hybrid", search: concurrent },
+      });
+      liteLoad.push(loadavg()[0]);
       log("PGlite: recall@10");
       liteRecall = await recallAt10(db, lite.queries(size.recall));
     } finally {
@@ -334,6 +344,8 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
           repoRate: number;
           ingest: Awaited<ReturnType<typeof ingestPipeline>>;
           clusters: number;
+          /** The machine's 1-minute load average before and after the search runs. */
+          loadavg: number[];
         }
       | undefined;
     if (postgresMissing) {
@@ -353,11 +365,13 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
           log("PostgreSQL: search latency, hybrid (parallel and sequential candidates) and vector-only alternating");
           const search = createSearchRepository(pdb);
           const sequential: SearchRepository = { ...search, concurrentCandidates: false };
+          const loadBefore = loadavg()[0];
           const times = await searchLatency(pdb, pgc.queries(size.queries), size.warmup, {
             hybrid: { mode: "hybrid", search },
             semantic: { mode: "semantic", search },
             hybridSequential: { mode: "hybrid", search: sequential },
           });
+          const loadAfter = loadavg()[0];
           log("PostgreSQL: recall@10");
           const recall = await recallAt10(pdb, pgc.queries(size.recall));
           log("PostgreSQL: storing through the repository into the loaded store");
@@ -365,7 +379,7 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
           log("PostgreSQL: whole-pipeline ingestion");
           const ingestDb = await openDb({ databaseUrl: await cluster.createDatabase("ingest"), poolSize: config.databasePoolSize, efSearch });
           const ingest = await ingestPipeline(ingestDb, local, pgc, size.ingestDocs).finally(() => ingestDb.close());
-          pgFigures = { search: times, recall, load, repoRate, ingest, clusters: pgc.clusters };
+          pgFigures = { search: times, recall, load, repoRate, ingest, clusters: pgc.clusters, loadavg: [loadBefore, loadAfter] };
         } finally {
           await pdb.close();
         }
@@ -386,7 +400,7 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
         unit: "ms",
         target: "≤ 10",
         pass: h95 <= 10,
-        detail: `p50 ${ms(p(f.search.hybrid, 50))} ms; candidate queries in parallel on two pooled connections; ${size.queries} queries, limit 10`,
+        detail: `p50 ${ms(p(f.search.hybrid, 50))} ms; candidate queries in parallel on two pooled connections; ${size.queries} queries, limit 10; 1-minute load average ${f.loadavg.map((x) => x.toFixed(1)).join(" before, ")} after (2 cores)`,
       });
       results.push({
         name: `${pgName}, ${size.pg} chunks: vector-only search p95`,
@@ -440,7 +454,7 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
       name: `PGlite, ${size.pglite} chunks: hybrid search p95`,
       value: lh95,
       unit: "ms",
-      detail: `p50 ${ms(p(liteSearch.hybrid, 50))} ms; candidate queries one after the other (one connection); ${size.queries} queries, limit 10`,
+      detail: `p50 ${ms(p(liteSearch.hybrid, 50))} ms; candidate queries one after the other (one connection); ${size.queries} queries, limit 10; 1-minute load average ${liteLoad.map((x) => x.toFixed(1)).join(" before, ")} after`,
     });
     results.push({ name: `PGlite, ${size.pglite} chunks: vector-only search p95`, value: ls95, unit: "ms", detail: `p50 ${ms(p(liteSearch.semantic, 50))} ms` });
     results.push({
@@ -450,6 +464,12 @@ export async function runAidbBench(root: string, opts: SuiteOptions): Promise<Su
       target: "≤ 1.5",
       pass: lh95 / ls95 <= 1.5,
       detail: `same run, alternating query by query; p50 ratio ${(p(liteSearch.hybrid, 50) / p(liteSearch.semantic, 50)).toFixed(2)}`,
+    });
+    results.push({
+      name: `PGlite, ${size.pglite} chunks: hybrid with both candidate queries issued at once, p95`,
+      value: p(liteSearch.hybridConcurrent, 95),
+      unit: "ms",
+      detail: `p50 ${ms(p(liteSearch.hybridConcurrent, 50))} ms; PGlite runs them one after the other anyway, so the service keeps them sequential there`,
     });
     results.push({
       name: `PGlite, ${size.pglite} chunks: recall@10, HNSW vs exact (ef_search ${efSearch})`,
@@ -512,9 +532,18 @@ export const aidbSuite: Suite = {
     "The service's own storing path (the repository's insert, one transaction per document, indexes maintained) is timed separately, into the loaded store; so is the whole ingestion pipeline (sanitise, redact, score, chunk, embed in-process with the tiny synthetic model, store) into a new database of each kind.",
     "Search latency runs the service's own search code (candidates, fusion, decay and bonus, access update) with the query vector precomputed; the contenders alternate query by query, the order turning each query. The embedding of the query is the same cost in every mode and is left out. On PostgreSQL a third contender runs hybrid with the two candidate queries one after the other, as before they ran in parallel.",
     "recall@10 compares the HNSW index (ORDER BY distance LIMIT 10 at the service's `efSearch`) with an exact scan (index scans disabled) for the same queries.",
-    "PGlite: in-process, chunks stored through the repository.",
+    "PGlite: in-process, chunks stored through the repository; a third contender issues hybrid's two candidate queries at once, as the service does on a pool.",
+    "The 1-minute load average before and after the search runs is in the table: other work shares these 2 cores, and the ratios, measured side by side, are what to compare across runs.",
     "Embedding cache: one text per call; a miss is lookup + embedding + store, a hit is the lookup. In-process LRU unless BENCH_REDIS_URL names a Redis.",
   ].join("\n- "),
-  notes: "",
+  notes: [
+    "What the figures mean, and where targets are missed:",
+    "",
+    "- *Hybrid against vector-only on PostgreSQL.* Hybrid runs its two candidate queries at once on two pooled connections, so its critical path is the slower of the two, then the details of up to twice as many candidates (the union of both sets, up to 100 rows against 50) and the access update. That only overlaps when each backend finds a free core: on 2 cores shared with Node and, during these runs, with other work (the load average in the table), the second query often waits, which is why the parallel and the sequential contender (the code before this change) are close at p50 and apart mostly at p95. Side-by-side probes at 100k on this machine (2026-12-06, 300 queries each, load average about 4) gave p95 ratios from 1.27 to 1.40. Two ways to shorten hybrid were considered and not taken: one round trip for both queries (they would run one after the other inside the server), and fetching details with the candidates (that saves the same round trip in both modes, which raises the ratio).",
+    "- *What made PostgreSQL fast at 100k.* The vector candidate query and the details query joined their candidates to `documents` with a hash join over the whole table (10,000 documents here): in EXPLAIN ANALYZE that took 3 of the vector query's 5 ms and 2.7 of the details query's 3 ms. They now look each document up by primary key (a LATERAL subquery with OFFSET 0, which the planner cannot flatten). In a side-by-side probe at 100k that took vector-only p50 from 4.6–4.9 ms to 3.0–3.2 ms and hybrid p50 from 4.6–5.6 ms to 3.9–4.2 ms; PGlite runs the same SQL. Storing the embeddings inline (`SET STORAGE PLAIN`; at 384 dimensions a chunk row passes the TOAST threshold and the vector goes out of line) made no measurable difference in another probe.",
+    "- *Recall depends on how dense the clusters are.* Met here with one cluster per 200 chunks. A probe with the same 100,000 chunks in 50 clusters of 2,000 (within a cluster the points are then close to isotropic noise, the hard case FACTS describes for uniform vectors) gave recall@10 of 0.764, 0.925 and 0.970 at ef_search 40, 100 and 200 (100 queries, 2026-12-06): on data like that the 0.97 target needs `efSearch` 200, at some cost in latency.",
+    "- *Ingestion on PostgreSQL.* The bulk path is how this suite reaches 100k chunks in under a minute. The service's own path (one transaction per document, HNSW and GIN maintained per row) is the rate a user sees when storing, and the whole pipeline is bound by the in-process embedding, which shares the same 2 cores with PostgreSQL.",
+    "- *PGlite (≤ 1.5 missed).* One connection and one WASM thread: the candidate queries run one after the other whatever the caller does (the third PGlite row issues them at once; its p95 differs from the sequential one by noise, the p50s agree), so hybrid pays for both in full. Earlier fixes got this ratio from 4.1 to about 1.6: candidates read from each index alone and filtered afterwards, and the GIN fast-update queue off.",
+  ].join("\n"),
   run: runAidbBench,
 };
