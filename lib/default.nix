@@ -7,6 +7,7 @@ let
   sysctlLib = import ./sysctl.nix;
   portsLib = import ./ports.nix;
   servicesLib = import ./service-configs.nix;
+  budgetLib = import ./memory-budget.nix;
   hardened = import ./hardened-service.nix;
 in
 {
@@ -29,11 +30,20 @@ in
   inherit (modelsLib)
     modelById
     chatModels
-    selectModel
     exceedsRamBudget
     ramBudgetShare
     isAllowed
     downloadPlan
+    ;
+
+  # Memory: what each unit needs in RAM and VRAM (lib/memory-budget.nix).
+  inherit (budgetLib)
+    memoryBudget
+    selectModel
+    contextMemory
+    perTokenKvBytes
+    weightsMiB
+    memoryConstants
     ;
 
   # Kernel tuning.
@@ -58,7 +68,6 @@ in
   inherit (servicesLib)
     serviceConfigs
     memoryToMiB
-    modelUnitMemoryMax
     inferenceThreads
     unitNames
     ;

@@ -9,36 +9,9 @@
 # shows what a host of that tier runs.
 let
   tiers = builtins.fromJSON (builtins.readFile ./tiers.json);
-  modelsLib = import ./models.nix;
   hardenedService = import ./hardened-service.nix;
-
-  # "256M" / "1G" -> MiB.
-  memoryToMiB =
-    s:
-    let
-      m = builtins.match "([0-9]+)([MG])" s;
-    in
-    if m == null then
-      throw "memoryToMiB: expected <number>M or <number>G, got '${toString s}'"
-    else
-      let
-        n = builtins.fromJSON (builtins.head m);
-      in
-      if builtins.elemAt m 1 == "G" then n * 1024 else n;
-
-  # Memory for a unit that loads models: the tier's per-service cap, raised to
-  # 1.2x the models' RAM need when that is larger. Model weights are mmapped
-  # and their pages count against the unit's cgroup; a cap below the model size
-  # makes the kernel re-read the weights from disk for every token.
-  modelUnitMemoryMax =
-    { tier, ramGb }:
-    let
-      tierMiB = memoryToMiB tiers.${tier}.memoryMax;
-      needMiB = builtins.ceil (ramGb * 1024 * 1.2);
-    in
-    if needMiB > tierMiB then "${toString needMiB}M" else tiers.${tier}.memoryMax;
-
-  ramOf = id: if id == null then 0 else (modelsLib.modelById id).ram_required_gb;
+  budgetLib = import ./memory-budget.nix;
+  inherit (budgetLib) memoryToMiB;
 
   # Inference threads: the tier's value, but never more than cores - 1 (and at
   # least 1). On 2 cores, more threads than cores made generation ~1000x slower.
@@ -65,12 +38,50 @@ let
       remoteLlmAddresses ? [ ],
       modelStoreUser ? "ai-stack-models",
       modelsDir ? "/var/lib/ai-stack/models",
+      # lib.memoryBudget's `units` for the host; default: the tier's settings
+      # and these models (nix/modules passes the host's, settings included).
+      memory ? null,
     }:
     let
       t = tiers.${tier} or (throw "serviceConfigs: unknown tier '${toString tier}' (known: ${builtins.concatStringsSep ", " (builtins.attrNames tiers)})");
       chat = if model != null then model else t.defaultModel;
       embed = if embeddingModel != null || !useTierDefaults then embeddingModel else t.embeddingModel;
       rerank = if rerankModel != null || !useTierDefaults then rerankModel else t.rerankModel;
+      units =
+        if memory != null then
+          memory
+        else
+          (budgetLib.memoryBudget {
+            inherit tier;
+            systemRamGb = 0;
+            model = chat;
+            embeddingModel = embed;
+            rerankModel = rerank;
+          }).units;
+      # MemoryHigh is the unit's computed need (the kernel reclaims and
+      # throttles above it); MemoryMax, 10% above, is the hard cap.
+      limitsOf =
+        unit:
+        let
+          u = units.${unit} or null;
+        in
+        if u == null then
+          {
+            memoryMax = t.memoryMax;
+            high = { };
+          }
+        else
+          {
+            inherit (u) memoryMax;
+            high.MemoryHigh = u.memoryHigh;
+          };
+      # The unit's memory: hardenedService's MemoryMax plus MemoryHigh.
+      hardenedWithMemory =
+        unit: args:
+        let
+          l = limitsOf unit;
+        in
+        hardenedService (args // { inherit (l) memoryMax; }) // l.high;
       restart = {
         Restart = "on-failure";
         RestartSec = "5s";
@@ -88,11 +99,7 @@ let
     in
     {
       ai-inference =
-        hardenedService {
-          memoryMax = modelUnitMemoryMax {
-            inherit tier;
-            ramGb = ramOf chat;
-          };
+        hardenedWithMemory "ai-inference" {
           inherit gpuDevices;
         }
         // restart
@@ -102,13 +109,9 @@ let
           LimitMEMLOCK = "infinity";
         };
 
+      # Runs only where the tier keeps embeddings in their own unit (not nano).
       ai-embeddings =
-        hardenedService {
-          memoryMax = modelUnitMemoryMax {
-            inherit tier;
-            ramGb = ramOf embed + ramOf rerank;
-          };
-        }
+        hardenedWithMemory "ai-embeddings" { }
         // restart
         // {
           # Relaxation: see ai-inference.
@@ -116,7 +119,7 @@ let
         };
 
       ai-aidb =
-        hardenedService { memoryMax = t.memoryMax; }
+        hardenedWithMemory "ai-aidb" { }
         // restart
         // {
           # The (dynamic) user's name is the PostgreSQL role: peer authentication on the Unix socket.
@@ -124,8 +127,7 @@ let
         };
 
       ai-coordinator =
-        hardenedService {
-          memoryMax = t.memoryMax;
+        hardenedWithMemory "ai-coordinator" {
           # Relaxation: the coordinator alone may reach the remote LLM.
           ipAddressAllow = [ "localhost" ] ++ remoteLlmAddresses;
         }
@@ -165,7 +167,6 @@ in
   inherit
     serviceConfigs
     memoryToMiB
-    modelUnitMemoryMax
     inferenceThreads
     ;
   unitNames = [

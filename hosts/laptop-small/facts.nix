@@ -7,6 +7,7 @@
   cpuVendor = "intel";
   cpuArchitecture = "x86_64";
   cpuCores = 8;
+  memoryBandwidthGBs = 51.2; # DDR4-3200, two channels: the spec-sheet peak
   bootLoader = "systemd-boot";
   disks = {
     root = "/dev/disk/by-label/nixos";

@@ -7,6 +7,7 @@
   cpuVendor = "arm";
   cpuArchitecture = "aarch64";
   cpuCores = 4;
+  memoryBandwidthGBs = 12.8; # LPDDR4-3200, 32 bits: the spec-sheet peak
   bootLoader = "extlinux";
   disks = {
     root = "/dev/disk/by-label/NIXOS_SD";

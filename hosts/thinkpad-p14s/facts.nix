@@ -8,6 +8,8 @@
   cpuVendor = "amd";
   cpuArchitecture = "x86_64";
   cpuCores = 16;
+  vramGb = 4; # the iGPU's dedicated carve-out (UMA frame buffer) set in the firmware
+  memoryBandwidthGBs = 102.4; # LPDDR5x-6400, 128 bits: the spec-sheet peak
   bootLoader = "systemd-boot";
   disks = {
     root = "/dev/disk/by-label/nixos";

@@ -1,6 +1,9 @@
-# The large tier with an NVIDIA GPU: let ai-inference open the GPU devices.
+# The large tier with an NVIDIA GPU. The facts (gpuVendor, vramGb) turn GPU
+# offload on: the NVIDIA driver, the device nodes for ai-inference, and the
+# chat model's layers in VRAM. The driver is unfree; accept its licence here.
+{ lib, ... }:
 {
   imports = [ (import ../common.nix (import ./facts.nix)) ];
 
-  services.ai-stack.gpu.enable = true;
+  nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "nvidia-x11" ];
 }

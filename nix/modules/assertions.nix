@@ -16,6 +16,19 @@ let
   collisions = aiLib.portCollisions cfg.ports;
   hostCpu = pkgs.stdenv.hostPlatform.parsed.cpu.name;
 
+  # The memory budget (lib/memory-budget.nix): every unit's need, from the
+  # models' architecture and the final settings, must fit the host's RAM
+  # after the OS reserve, and the offloaded part of the chat model its VRAM.
+  budget = cfg.internal.memoryBudget;
+  knobs = budget.knobs;
+  inf = "services.ai-stack.settings.inference";
+  budgetMessage = ''
+    services.ai-stack: the memory budget does not fit this host: the units and services need ${toString budget.totalMiB} MiB, but services.ai-stack.facts.systemRamGb = ${builtins.toJSON ram} leaves ${toString budget.availableMiB} MiB after ${toString budget.osReserveMiB} MiB for the OS.
+    Needs (MiB): ${budget.describe}.
+    To fit, lower ${inf}.contextSize (now ${toString knobs.contextSize}) or ${inf}.sequences (now ${toString knobs.sequences}), set ${inf}.kvCacheType = "q8_0" (now ${knobs.kvCacheType}), lower ${inf}.batchSize (now ${toString knobs.batchSize}), choose a smaller services.ai-stack.model (now ${knobs.model}), or drop services.ai-stack.rerankModel or services.ai-stack.monitoring.enable.'';
+  vramMessage = ''
+    services.ai-stack: the chat model's offloaded part needs ${toString budget.vram.needMiB} MiB of VRAM (${toString budget.vram.gpuLayers} of ${toString budget.vram.totalLayers} layers with their KV cache, the compute buffers and ${toString budget.vram.reserveMiB} MiB for the driver), but services.ai-stack.facts.vramGb = ${builtins.toJSON cfg.facts.vramGb} gives ${toString budget.vram.availableMiB} MiB. Set ${inf}.gpuLayers = "auto" (it offloads what fits) or fewer layers (now ${toString knobs.gpuLayers}), lower ${inf}.contextSize (now ${toString knobs.contextSize}) or ${inf}.sequences (now ${toString knobs.sequences}), set ${inf}.kvCacheType = "q8_0", or choose a smaller services.ai-stack.model.'';
+
   # nixpkgs' open-webui is unfree (its own "Open WebUI License", free = false).
   # We do not accept that licence for the user with a module-level
   # nixpkgs.config.allowUnfreePredicate: nixpkgs.config merges with
@@ -101,6 +114,14 @@ in
       {
         assertion = !cfg.gpu.enable || cfg.facts.gpuVendor != "none";
         message = "services.ai-stack.gpu.enable needs services.ai-stack.facts.gpuVendor to name the GPU's vendor.";
+      }
+      {
+        assertion = budget.fits;
+        message = budgetMessage;
+      }
+      {
+        assertion = budget.vram.fits;
+        message = vramMessage;
       }
       {
         assertion = cfg.facts.cpuArchitecture == hostCpu;

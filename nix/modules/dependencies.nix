@@ -5,8 +5,9 @@ let
   cfg = config.services.ai-stack;
   aiLib = import ../../lib;
   tier = aiLib.tiers.${cfg.hardwareTier};
-  # Redis takes "512mb"-style sizes; tiers.json has "512M"/"1G".
-  redisMaxMemory = "${toString (aiLib.memoryToMiB tier.memoryMax)}mb";
+  # Redis takes "512mb"-style sizes; tiers.json has "512M"/"1G". The memory
+  # budget (lib/memory-budget.nix) counts it, plus its own overhead.
+  redisMaxMemory = "${toString (aiLib.memoryToMiB tier.redisMaxMemory)}mb";
 in
 {
   config = lib.mkIf cfg.enable {

@@ -131,6 +131,29 @@ in
         example = 4;
         description = "Logical CPUs. When set, inference threads are capped at cores - 1.";
       };
+      vramGb = mkOption {
+        type = types.nullOr (types.either types.ints.positive types.float);
+        default = null;
+        example = 24;
+        description = ''
+          Memory of the GPU in GB: a discrete card's VRAM, or an integrated
+          GPU's dedicated carve-out. With gpuVendor, it turns GPU offload on
+          (services.ai-stack.gpu.enable), and the offloaded layers, KV cache and
+          compute buffers must fit in it (an assertion says so). null: no GPU
+          offload.
+        '';
+      };
+      memoryBandwidthGBs = mkOption {
+        type = types.nullOr (types.either types.ints.positive types.float);
+        default = null;
+        example = 51.2;
+        description = ''
+          Memory bandwidth in GB/s (the spec sheet's figure, or
+          `npm run bench -- bandwidth` on the machine). The inference service
+          exports it, and the dashboard's "Generation vs. memory-bandwidth
+          ceiling" panel divides it by the model's bytes per token.
+        '';
+      };
     };
 
     hardwareTier = mkOption {
@@ -272,11 +295,27 @@ in
 
     gpu.enable = mkOption {
       type = types.bool;
-      default = false;
+      default = cfg.facts.gpuVendor != "none" && cfg.facts.vramGb != null;
+      defaultText = literalExpression ''facts.gpuVendor != "none" && facts.vramGb != null'';
       description = ''
-        Give ai-inference access to the GPU device nodes (PrivateDevices off,
-        DeviceAllow for the vendor's devices). Off by default: the services run
-        llama.cpp on the CPU.
+        Offload the chat model to the GPU: ai-inference gets the GPU's device
+        nodes (PrivateDevices off, DeviceAllow for the vendor's devices), the
+        driver's libraries (hardware.graphics; the NVIDIA driver on NVIDIA) and
+        `gpu` = "auto" (NVIDIA: CUDA, else the driver's Vulkan) or "vulkan" (AMD,
+        Intel) with `gpuExpected`, so a fall back to the CPU is logged and
+        counted. On by default when the facts name a GPU vendor and its vramGb.
+      '';
+    };
+
+    gpu.cudaLibraries = mkOption {
+      type = types.listOf types.package;
+      default = [ ];
+      example = literalExpression "with pkgs.cudaPackages; [ cuda_cudart libcublas ]";
+      description = ''
+        The CUDA runtime for node-llama-cpp's CUDA build (libcudart and
+        libcublas of the CUDA major version it was built with), put on
+        ai-inference's library path. Neither the driver nor the package has
+        them; without them an NVIDIA host runs the driver's Vulkan instead.
       '';
     };
 
@@ -403,6 +442,12 @@ in
         internal = true;
         readOnly = true;
         description = "Path of each selected model file (chat, embedding, rerank) as the services see it.";
+      };
+      memoryBudget = mkOption {
+        type = types.raw;
+        internal = true;
+        readOnly = true;
+        description = "lib.memoryBudget for this host: each unit's need, MemoryHigh/MemoryMax and heap, the total, and the VRAM split.";
       };
     };
   };

@@ -55,7 +55,57 @@ let
     useTierDefaults = false;
     inherit gpuDevices modelsDir;
     remoteLlmAddresses = cfg.remoteLlm.allowedAddresses;
+    memory = budget.units;
   };
+
+  # The llama.cpp backend ai-inference asks for: NVIDIA takes CUDA when its
+  # runtime is there (gpu.cudaLibraries) and else the driver's Vulkan; AMD
+  # and Intel take Vulkan (Mesa's RADV and ANV).
+  gpuSetting =
+    if !cfg.gpu.enable then
+      "off"
+    else if cfg.facts.gpuVendor == "nvidia" then
+      "auto"
+    else
+      "vulkan";
+
+  # On the smallest tier ai-inference also serves embeddings (one llama.cpp
+  # runtime instead of two; lib/tiers.json embeddings.separateUnit).
+  separateEmbeddings = tier.embeddings.separateUnit;
+  embeddingsPort = if separateEmbeddings then cfg.ports.inferenceEmbed else cfg.ports.inferenceChat;
+  embeddingsSettings = if separateEmbeddings then cfg.settings.embeddings else cfg.settings.inference;
+
+  # What every unit needs in RAM (and ai-inference in VRAM), from the final
+  # settings: lib/memory-budget.nix. MemoryHigh/MemoryMax and the V8 heaps
+  # come from it, and assertions.nix checks that it fits the host.
+  budget = aiLib.memoryBudget {
+    tier = cfg.hardwareTier;
+    inherit (cfg.facts) systemRamGb vramGb;
+    gpu = gpuSetting;
+    inherit (cfg) model embeddingModel rerankModel;
+    inference = {
+      inherit (cfg.settings.inference) contextSize sequences batchSize kvCacheType;
+      gpuLayers = cfg.settings.inference.gpuLayers or "auto";
+    };
+    embeddings = {
+      contextSize = embeddingsSettings.embedContextSize or embeddingsSettings.contextSize or tier.embeddings.contextSize;
+      contexts = embeddingsSettings.embedContexts or tier.embeddings.contexts;
+      batchSize = embeddingsSettings.batchSize or tier.embeddings.batchSize;
+    };
+    monitoring = cfg.monitoring.enable;
+    gpuMetrics = cfg.monitoring.enable && builtins.elem cfg.facts.gpuVendor [ "amd" "nvidia" ];
+  };
+
+  # The embedding (and ranking) model settings, for whichever unit serves them.
+  embeddingModelSettings =
+    lib.optionalAttrs (modelPaths.embedding != null) { embedModel = modelPaths.embedding; }
+    // lib.optionalAttrs (registrySha "embedding" cfg.embeddingModel != null) {
+      embedModelSha256 = registrySha "embedding" cfg.embeddingModel;
+    }
+    // lib.optionalAttrs (modelPaths.rerank != null) { rerankModel = modelPaths.rerank; }
+    // lib.optionalAttrs (registrySha "rerank" cfg.rerankModel != null) {
+      rerankModelSha256 = registrySha "rerank" cfg.rerankModel;
+    };
 
   credentialPath = unit: name: "/run/credentials/${unit}.service/${name}";
 
@@ -109,7 +159,7 @@ let
     (if cfg.modelFiles.rerank == null then cfg.rerankModel else null)
   ];
   downloadNeeded = cfg.modelDownload.enable && downloadIds != [ ];
-  embeddingsWanted = modelPaths.embedding != null || modelPaths.rerank != null;
+  embeddingsWanted = separateEmbeddings && (modelPaths.embedding != null || modelPaths.rerank != null);
 
   # The progress file ai-model-download writes (model-download.nix names the
   # same file). A unit whose model is downloaded gets it: the service starts
@@ -143,7 +193,12 @@ let
       wantedBy = [ "multi-user.target" ];
       after = [ "network.target" ] ++ after;
       inherit requires;
-      environment.AI_STACK_CONFIG = "${configFiles.${unit}}";
+      environment = {
+        AI_STACK_CONFIG = "${configFiles.${unit}}";
+        # V8's old space sized from the unit's memory (lib/memory-budget.nix):
+        # without it V8 grows its heap towards its own default, past the unit's cap.
+        NODE_OPTIONS = "--max-old-space-size=${toString budget.units.${unit}.heapMiB}";
+      };
       serviceConfig =
         lib.mapAttrs (_: lib.mkDefault) unitConfigs.${unit}
         // {
@@ -159,7 +214,8 @@ in
       services.ai-stack.model = lib.mkDefault (
         aiLib.selectModel {
           tier = cfg.hardwareTier;
-          inherit (cfg.facts) systemRamGb;
+          inherit (cfg.facts) systemRamGb vramGb;
+          gpu = gpuSetting;
         }
       );
     }
@@ -173,6 +229,7 @@ in
           downloadIds
           unitConfigs
           ;
+        memoryBudget = budget;
         stackPkgs =
           if cfg.nixpkgsTrack == "unstable" && cfg.internal.nixpkgsUnstable != null then
             import cfg.internal.nixpkgsUnstable {
@@ -191,10 +248,32 @@ in
           // {
             chatModel = modelPaths.chat;
             threads = threads "inference";
-            inherit (tier.inference) contextSize sequences queueLimit;
+            inherit (tier.inference)
+              contextSize
+              sequences
+              queueLimit
+              batchSize
+              kvCacheType
+              ;
+            gpu = gpuSetting;
+            # A CPU backend where the facts promise a GPU is a fallback: logged and counted.
+            gpuExpected = cfg.gpu.enable;
           }
+          // lib.optionalAttrs (cfg.facts.memoryBandwidthGBs != null) {
+            memoryBandwidthBytesPerSecond = builtins.floor (cfg.facts.memoryBandwidthGBs * 1.0e9);
+          }
+          // lib.optionalAttrs (!separateEmbeddings) (
+            embeddingModelSettings
+            // {
+              embedContextSize = tier.embeddings.contextSize;
+              embedContexts = tier.embeddings.contexts;
+            }
+          )
           // lib.optionalAttrs (registrySha "chat" cfg.model != null) { chatModelSha256 = registrySha "chat" cfg.model; }
-          // lib.optionalAttrs (downloads "chat" cfg.model) downloadStatus
+          // lib.optionalAttrs (
+            downloads "chat" cfg.model
+            || (!separateEmbeddings && (downloads "embedding" cfg.embeddingModel || downloads "rerank" cfg.rerankModel))
+          ) downloadStatus
           # What the model can do, for the router (GET /status capabilities).
           // lib.optionalAttrs (chatFacts != null) {
             chatModelStructuredOutput = builtins.elem "json_schema" chatFacts.capabilities;
@@ -206,15 +285,12 @@ in
           listenOn "embeddings"
           // {
             threads = threads "embeddings";
+            inherit (tier.embeddings) contextSize batchSize;
+            embedContexts = tier.embeddings.contexts;
+            # Embeddings and reranking stay on the CPU; the GPU is the chat model's.
+            gpu = "off";
           }
-          // lib.optionalAttrs (modelPaths.embedding != null) { embedModel = modelPaths.embedding; }
-          // lib.optionalAttrs (registrySha "embedding" cfg.embeddingModel != null) {
-            embedModelSha256 = registrySha "embedding" cfg.embeddingModel;
-          }
-          // lib.optionalAttrs (modelPaths.rerank != null) { rerankModel = modelPaths.rerank; }
-          // lib.optionalAttrs (registrySha "rerank" cfg.rerankModel != null) {
-            rerankModelSha256 = registrySha "rerank" cfg.rerankModel;
-          }
+          // embeddingModelSettings
           // lib.optionalAttrs (downloads "embedding" cfg.embeddingModel || downloads "rerank" cfg.rerankModel) downloadStatus
         );
         aidb = lib.mapAttrs (_: lib.mkDefault) (
@@ -222,7 +298,7 @@ in
           // {
             # Unix socket, peer authentication as the unit's user "aidb".
             databaseUrl = "postgresql://aidb@/aidb?host=/run/postgresql&port=${toString cfg.ports.postgres}";
-            embeddingsUrl = url cfg.ports.inferenceEmbed;
+            embeddingsUrl = url embeddingsPort;
             # The embedding cache, and the version stamps that invalidate the coordinator's semantic cache.
             redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
           }
@@ -232,7 +308,7 @@ in
           listenOn "coordinator"
           // {
             inferenceUrl = url cfg.ports.inferenceChat;
-            embeddingsUrl = url cfg.ports.inferenceEmbed;
+            embeddingsUrl = url embeddingsPort;
             aidbUrl = url cfg.ports.aidb;
             redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
             # The unit's StateDirectory: routing-config.json and telemetry.jsonl. Interactions,
@@ -240,7 +316,7 @@ in
             stateDir = "/var/lib/ai-coordinator";
           }
           # The reranker the embeddings instance loads, wherever the tier has one.
-          // lib.optionalAttrs (modelPaths.rerank != null) { rerankUrl = url cfg.ports.inferenceEmbed; }
+          // lib.optionalAttrs (modelPaths.rerank != null) { rerankUrl = url embeddingsPort; }
           // lib.optionalAttrs (cfg.remoteLlm.url != null) { remoteLlmUrl = cfg.remoteLlm.url; }
           // lib.optionalAttrs (cfg.remoteLlm.keyFile != null) {
             remoteLlmKeyFile = credentialPath "ai-coordinator" "remote-llm-key";
@@ -304,7 +380,19 @@ in
     # still finds them.
     (lib.mkIf (cfg.enable && cfg.gpu.enable) {
       hardware.graphics.enable = lib.mkDefault true;
-      systemd.services.ai-inference.environment.LD_LIBRARY_PATH = "${pkgs.addDriverRunpath.driverLink}/lib";
+      systemd.services.ai-inference.environment.LD_LIBRARY_PATH = lib.concatStringsSep ":" (
+        [ "${pkgs.addDriverRunpath.driverLink}/lib" ] ++ map (p: "${lib.getLib p}/lib") cfg.gpu.cudaLibraries
+      );
+    })
+
+    # The NVIDIA driver (kernel module, libcuda.so.1 and its Vulkan ICD in
+    # /run/opengl-driver) on hosts whose facts say NVIDIA. It is unfree: the
+    # host accepts its licence (nixpkgs.config.allowUnfreePredicate with
+    # "nvidia-x11", see hosts/workstation). The open kernel module needs a
+    # Turing (RTX 20xx) or newer card; set hardware.nvidia.open = false for older ones.
+    (lib.mkIf (cfg.enable && cfg.gpu.enable && cfg.facts.gpuVendor == "nvidia") {
+      services.xserver.videoDrivers = lib.mkDefault [ "nvidia" ];
+      hardware.nvidia.open = lib.mkDefault true;
     })
   ];
 }

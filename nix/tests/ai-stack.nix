@@ -74,12 +74,16 @@ pkgs.testers.runNixOSTest {
     let
       cfg = nodes.machine.services.ai-stack;
       expectedMemory = lib.genAttrs serviceUnits (u: bytes cfg.internal.unitConfigs.${u}.MemoryMax);
+      expectedHigh = lib.genAttrs serviceUnits (u: bytes cfg.internal.unitConfigs.${u}.MemoryHigh);
+      expectedHeap = lib.genAttrs serviceUnits (u: toString cfg.internal.memoryBudget.units.${u}.heapMiB);
     in
     ''
       import json
 
       units = ${builtins.toJSON serviceUnits}
       expected_memory = json.loads('${builtins.toJSON expectedMemory}')
+      expected_high = json.loads('${builtins.toJSON expectedHigh}')
+      expected_heap = json.loads('${builtins.toJSON expectedHeap}')
       tier_memory = "${bytes aiLib.tiers.${tier}.memoryMax}"
       coordinator = "http://127.0.0.1:${toString cfg.ports.coordinator}"
       # The outside node by address, so no name resolution can be what fails.
@@ -109,6 +113,13 @@ pkgs.testers.runNixOSTest {
               assert got == expected_memory[unit], f"{unit}: MemoryMax={got}, expected {expected_memory[unit]}"
           for unit in ["ai-aidb", "ai-coordinator"]:
               assert expected_memory[unit] == tier_memory, f"{unit} is not capped at the ${tier} tier's memoryMax"
+
+      with subtest("MemoryHigh and the V8 heap follow the memory budget"):
+          for unit in units:
+              got = machine.succeed(f"systemctl show -P MemoryHigh {unit}.service").strip()
+              assert got == expected_high[unit], f"{unit}: MemoryHigh={got}, expected {expected_high[unit]}"
+              env = machine.succeed(f"systemctl show -P Environment {unit}.service")
+              assert f"NODE_OPTIONS=--max-old-space-size={expected_heap[unit]}" in env, f"{unit}: {env}"
 
       with subtest("services reach loopback only"):
           for unit in units:

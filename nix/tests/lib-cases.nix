@@ -92,7 +92,7 @@ let
       expected = true;
     };
 
-    # Model selection falls back to what fits in 70% of RAM.
+    # Model selection falls back to the largest model whose memory budget fits.
     selectKeepsDefault = {
       expr = ai.selectModel {
         tier = "large";
@@ -102,10 +102,10 @@ let
     };
     selectFallsBack = {
       expr = ai.selectModel {
-        tier = "medium";
-        systemRamGb = 6;
+        tier = "large";
+        systemRamGb = 15;
       };
-      expected = "phi-4-mini-q4_k_m";
+      expected = "qwen2.5-7b-q4_k_m";
     };
 
     # The sysctl profile of every tier sets overcommit to 1.
@@ -142,15 +142,56 @@ let
       ];
     };
 
-    # Units: MemoryMax follows the tier, Node units keep W^X off.
+    # The memory budget: one token of Qwen2.5-14B's KV cache (48 layers, 8 KV
+    # heads of 128) at f16 is 192 KiB; q8_0 takes 34 bytes per 32 values.
+    kvPerToken14b = {
+      expr = [
+        (ai.perTokenKvBytes "qwen2.5-14b-q4_k_m" "f16")
+        (ai.perTokenKvBytes "qwen2.5-14b-q4_k_m" "q8_0")
+        (ai.perTokenKvBytes "nomic-embed-text-v1.5-q8_0" "f16")
+      ];
+      expected = [
+        196608
+        104448.0
+        0
+      ];
+    };
+    # A typical host of each tier fits its tier's budget with the tier's models.
+    tiersFitTypicalHosts = {
+      expr = map (
+        t:
+        (ai.memoryBudget {
+          tier = t;
+          systemRamGb =
+            {
+              nano = 2;
+              micro = 8;
+              small = 16;
+              medium = 32;
+              large = 64;
+            }
+            .${t};
+          inherit (ai.tiers.${t}) embeddingModel rerankModel;
+        }).fits
+      ) ai.tierNames;
+      expected = [
+        true
+        true
+        true
+        true
+        true
+      ];
+    };
+
+    # Units: MemoryMax of the Node services follows the tier, Node units keep W^X off.
     aidbMemoryMaxIsTier = {
       expr = map (t: (ai.serviceConfigs { tier = t; }).ai-aidb.MemoryMax) ai.tierNames;
       expected = [
-        "256M"
+        "192M"
+        "320M"
         "512M"
+        "768M"
         "1G"
-        "2G"
-        "4G"
       ];
     };
     nodeUnitsAllowJit = {

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { InferenceStatus } from "./api/inferenceStatusSchema.js";
 import { chatWrapperCallsFunctions } from "./chatWrapperCallsFunctions.js";
 import type { InferenceMetrics } from "./createInferenceMetrics.js";
+import type { ChatMemoryPlan } from "./memory/planMemory.js";
 import type { ModelVerifier, VerifiedModel } from "./ModelVerifier.js";
 import { SlotScheduler } from "./SlotScheduler.js";
 
@@ -22,8 +23,15 @@ export interface ChatModelHostOptions {
   logger: Logger;
   sequences: number;
   threads: number;
-  contextSize: number;
+  /** Used as is only without `plan` (a number, capped at the model's trained context). */
+  contextSize: number | "auto";
   queueLimit: number;
+  /**
+   * Plans each model before it loads (planChatMemory): GPU layers, the
+   * context that fits the memory limit, batch and KV cache type. A plan that
+   * throws (the model does not fit) fails the load.
+   */
+  plan?: (modelPath: string) => Promise<ChatMemoryPlan>;
 }
 
 interface Loaded {
@@ -34,10 +42,11 @@ interface Loaded {
   /** The chat template has a function-call syntax (chatWrapperCallsFunctions): `tools` are served. */
   callsFunctions: boolean;
   sequences: LlamaContextSequence[];
+  plan?: ChatMemoryPlan;
 }
 
 /** The chat model's part of GET /status. */
-export type ChatModelStatus = Omit<InferenceStatus, "threads" | "queue_limit" | "models" | "downloading" | "download" | "capabilities">;
+export type ChatModelStatus = Omit<InferenceStatus, "threads" | "queue_limit" | "models" | "downloading" | "download" | "capabilities" | "gpu" | "memory">;
 
 /**
  * Owns the chat model: one context with N sequences handed out by a
@@ -137,24 +146,37 @@ export class ChatModelHost {
     }
   }
 
+  /** How the loaded chat model was planned (layers offloaded, context, estimates); undefined before one is loaded or without a planner. */
+  get memoryPlan(): ChatMemoryPlan | undefined {
+    return this.loaded?.plan;
+  }
+
+  /** Layers of the loaded chat model on the GPU. */
+  get gpuLayers(): number | undefined {
+    return this.loaded?.model.gpuLayers;
+  }
+
   private async open(info: VerifiedModel): Promise<Loaded> {
+    const plan = this.opts.plan ? await this.opts.plan(info.path) : undefined;
+    const kvType = plan?.kvCacheType === "q8_0" ? "Q8_0" : "F16";
     const model = await this.opts.llama.loadModel({
       modelPath: info.path,
-      gpuLayers: 0,
+      gpuLayers: plan?.gpuLayers ?? 0,
       onLoadProgress: (p) => {
         this.loadProgress = p;
       },
     });
     try {
-      const contextSize = Math.min(this.opts.contextSize, model.trainContextSize);
+      const contextSize = plan?.contextSize ?? Math.min(typeof this.opts.contextSize === "number" ? this.opts.contextSize : 4096, model.trainContextSize);
       const context = await model.createContext({
         contextSize,
         sequences: this.opts.sequences,
         threads: this.opts.threads,
+        ...(plan && { batchSize: plan.batchSize, experimentalKvCacheKeyType: kvType, experimentalKvCacheValueType: kvType }),
       });
       const sequences = Array.from({ length: this.opts.sequences }, () => context.getSequence());
       const wrapper = resolveChatWrapper(model);
-      return { info, model, context, wrapper, callsFunctions: chatWrapperCallsFunctions(wrapper), sequences };
+      return { info, model, context, wrapper, callsFunctions: chatWrapperCallsFunctions(wrapper), sequences, plan };
     } catch (err) {
       await model.dispose();
       throw err;

@@ -2,6 +2,8 @@ import type { Llama } from "node-llama-cpp";
 import type { Logger } from "pino";
 import type { ModelDownload } from "./api/modelDownloadSchema.js";
 import type { ChatModelHost } from "./ChatModelHost.js";
+import type { LlamaBackend } from "./getLlamaBackend.js";
+import type { MemoryLimit } from "./memory/readMemoryLimit.js";
 import type { InferenceMetrics } from "./createInferenceMetrics.js";
 import type { createGrammarCache } from "./createGrammarCache.js";
 import type { EmbeddingBatcher } from "./EmbeddingBatcher.js";
@@ -18,6 +20,10 @@ export interface InferenceRuntime {
   metrics: InferenceMetrics;
   verify: ModelVerifier;
   chat: ChatModelHost;
+  /** The llama.cpp backend that runs (and whether it is a fallback from the GPU). */
+  backend: LlamaBackend;
+  /** The memory limit the models are planned against, or null without one. */
+  memoryLimit: MemoryLimit | null;
   grammarFor: ReturnType<typeof createGrammarCache>;
   embed?: { engine: EmbeddingEngine; batcher: EmbeddingBatcher };
   rerank?: RerankEngine;

@@ -10,10 +10,13 @@ import { createGrammarCache } from "./createGrammarCache.js";
 import { createInferenceMetrics } from "./createInferenceMetrics.js";
 import { EmbeddingBatcher } from "./EmbeddingBatcher.js";
 import { EmbeddingEngine } from "./EmbeddingEngine.js";
-import { getSharedLlama } from "./getSharedLlama.js";
+import { getLlamaBackend, type LlamaBackend } from "./getLlamaBackend.js";
 import type { InferenceConfig } from "./inferenceConfigSchema.js";
 import type { InferenceRuntime } from "./InferenceRuntime.js";
+import { createChatPlanner, embedContextSize } from "./memory/createChatPlanner.js";
+import { resolveMemoryLimit, type MemoryLimit } from "./memory/readMemoryLimit.js";
 import type { ModelVerifier } from "./ModelVerifier.js";
+import { gpuOptionsOf, reportBackend, reportPlan } from "./reportResources.js";
 import { RerankEngine } from "./RerankEngine.js";
 import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
 import { embeddingsRoute } from "./routes/embeddingsRoute.js";
@@ -27,8 +30,11 @@ import { waitForModelFile } from "./waitForModelFile.js";
 export interface InferenceAppOptions {
   config: InferenceConfig;
   logger: Logger;
+  /** A llama.cpp binding to use as is (the CPU backend, as far as /status and the metrics know). */
   llama?: Llama;
   verify?: ModelVerifier;
+  /** The memory limit to plan against; default: memoryLimitBytes, else the cgroup's. */
+  memoryLimit?: MemoryLimit | null;
 }
 
 export interface InferenceApp {
@@ -45,9 +51,15 @@ export interface InferenceApp {
  */
 export async function buildApp(opts: InferenceAppOptions): Promise<InferenceApp> {
   const { config, logger } = opts;
-  const llama = opts.llama ?? (await getSharedLlama(config.threads));
+  const backend: LlamaBackend = opts.llama
+    ? { llama: opts.llama, requested: "off", backend: "cpu", fallback: null }
+    : await getLlamaBackend(config.threads, gpuOptionsOf(config));
+  const { llama } = backend;
+  const memoryLimit = opts.memoryLimit !== undefined ? opts.memoryLimit : resolveMemoryLimit(config.memoryLimitBytes);
   const kernelMetrics = createMetrics("inference");
   const metrics = createInferenceMetrics(kernelMetrics.registry);
+  reportBackend(backend, memoryLimit, config, metrics, logger);
+  const planChat = createChatPlanner(config, llama, memoryLimit);
   const verify = opts.verify ?? verifyModelFile;
   const chat = new ChatModelHost({
     llama,
@@ -58,6 +70,7 @@ export async function buildApp(opts: InferenceAppOptions): Promise<InferenceApp>
     threads: config.threads,
     contextSize: config.contextSize,
     queueLimit: config.queueLimit,
+    plan: async (path) => reportPlan(await planChat(path), metrics, logger),
   });
   const runtime: InferenceRuntime = {
     config,
@@ -66,6 +79,8 @@ export async function buildApp(opts: InferenceAppOptions): Promise<InferenceApp>
     metrics,
     verify,
     chat,
+    backend,
+    memoryLimit,
     grammarFor: createGrammarCache(llama),
     loadErrors: {},
     downloads: {},
@@ -184,7 +199,7 @@ async function loadEmbed(runtime: InferenceRuntime): Promise<void> {
     const engine = await EmbeddingEngine.open(llama, info, {
       threads: 1,
       contexts: config.embedContexts,
-      contextSize: config.contextSize,
+      contextSize: embedContextSize(config),
     });
     metrics.modelLoadSeconds.observe({ role: "embed" }, (performance.now() - started) / 1000);
     const batcher = new EmbeddingBatcher({
@@ -207,7 +222,7 @@ async function loadRerank(runtime: InferenceRuntime): Promise<void> {
   try {
     const started = performance.now();
     const info = await runtime.verify(config.rerankModel!, config.rerankModelSha256);
-    runtime.rerank = await RerankEngine.open(llama, info, { threads: config.threads, contextSize: config.contextSize });
+    runtime.rerank = await RerankEngine.open(llama, info, { threads: config.threads, contextSize: embedContextSize(config) });
     metrics.modelLoadSeconds.observe({ role: "rerank" }, (performance.now() - started) / 1000);
     delete runtime.loadErrors.rerank;
     logger.info({ event: "model_ready", role: "rerank", path: info.path }, "reranker ready");

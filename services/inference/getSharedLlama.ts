@@ -1,16 +1,11 @@
-import { getLlama, type Llama } from "node-llama-cpp";
-
-let shared: Promise<Llama> | undefined;
+import type { Llama } from "node-llama-cpp";
+import { getLlamaBackend } from "./getLlamaBackend.js";
 
 /**
- * One llama.cpp binding per process: each getLlama() test-loads the native
- * binaries (0.6-0.9 s). CPU only, and never download or compile anything.
+ * The process's CPU binding of llama.cpp (getLlamaBackend with gpu "off"),
+ * for callers that embed in process (aidb's local embedder). The inference
+ * service picks its backend with getLlamaBackend.
  */
-export function getSharedLlama(maxThreads: number): Promise<Llama> {
-  process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= "true";
-  shared ??= getLlama({ gpu: false, build: "never", maxThreads, logLevel: "error" as never }).catch((err) => {
-    shared = undefined;
-    throw err;
-  });
-  return shared;
+export async function getSharedLlama(maxThreads: number): Promise<Llama> {
+  return (await getLlamaBackend(maxThreads, { gpu: "off" })).llama;
 }

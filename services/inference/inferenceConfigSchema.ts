@@ -45,8 +45,37 @@ export const inferenceConfigSchema = z
     threads: intField(1, 256).default(defaultThreads()),
     /** Requests allowed to wait for a free sequence; beyond it, 503. */
     queueLimit: intField(0, 10_000).default(10),
-    /** Tokens per sequence; capped at the model's trained context length. */
-    contextSize: intField(64, 1_048_576).default(4096),
+    /**
+     * Tokens per sequence (llama.cpp allocates contextSize x sequences cells);
+     * capped at the model's trained context length. At start the chat context
+     * is checked against the memory limit (memoryLimitBytes, or the cgroup's):
+     * one that does not fit stops the service (exit 2) with the numbers;
+     * "auto" takes the largest that fits, and logs it.
+     */
+    contextSize: z.union([z.literal("auto"), intField(64, 1_048_576)]).default(4096),
+    /** Tokens of each embedding and ranking context; default: contextSize (2048 when that is "auto"). */
+    embedContextSize: intField(64, 1_048_576).optional(),
+    /** Tokens evaluated per llama.cpp batch; the compute buffers grow with batch x vocabulary. */
+    batchSize: intField(16, 65_536).default(512),
+    /** KV cache element type of the chat context: q8_0 takes about half of f16's memory. */
+    kvCacheType: z.enum(["f16", "q8_0"]).default("f16"),
+    /**
+     * llama.cpp backend: auto (the best prebuilt backend that loads: CUDA,
+     * Vulkan, else CPU), cuda, vulkan, or off (CPU). Falling back to the CPU
+     * when a GPU was expected (cuda or vulkan set, or gpuExpected) is logged
+     * as `gpu_fallback` and counted in llama_gpu_fallbacks_total.
+     */
+    gpu: z.enum(["auto", "cuda", "vulkan", "off"]).default("auto"),
+    /** Layers of the chat model offloaded to the GPU: "auto" fits them to the free VRAM (node-llama-cpp's estimate). */
+    gpuLayers: z.union([z.literal("auto"), intField(0, 10_000)]).default("auto"),
+    /** This host has a GPU (NixOS sets it from the facts): a CPU-only backend under gpu "auto" is a fallback too. */
+    gpuExpected: boolField().default(false),
+    /** What a GPU fallback does: serve on the CPU (logged, counted), or exit with code 2. */
+    gpuFallback: z.enum(["cpu", "exit"]).default("cpu"),
+    /** The memory limit the models must fit in; default: the cgroup's (memory.max, or v1 memory.limit_in_bytes). */
+    memoryLimitBytes: intField(1).optional(),
+    /** The host's memory bandwidth (NixOS: facts.memoryBandwidthGBs), exported for the tokens/s ceiling: bandwidth / bytes read per token. */
+    memoryBandwidthBytesPerSecond: intField(1).optional(),
     /** max_tokens used when a request doesn't set one. */
     defaultMaxTokens: intField(1, 1_048_576).default(512),
     /** Embedding micro-batching: gather for this long, up to this many texts. */

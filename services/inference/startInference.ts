@@ -2,7 +2,11 @@ import { existsSync } from "node:fs";
 import { createLogger } from "../shared/logging/createLogger.js";
 import { runServer } from "../shared/http/runServer.js";
 import { buildApp } from "./app.js";
+import { getLlamaBackend } from "./getLlamaBackend.js";
 import { loadInferenceConfig } from "./loadInferenceConfig.js";
+import { checkMemoryAtBoot } from "./memory/createChatPlanner.js";
+import { resolveMemoryLimit } from "./memory/readMemoryLimit.js";
+import { gpuOptionsOf } from "./reportResources.js";
 import { verifyModelFile } from "./verifyModelFile.js";
 
 /**
@@ -19,6 +23,12 @@ export async function startInference(opts: { file?: string; overrides?: Record<s
   // file yet) is verified when it appears; /status says `downloading` meanwhile.
   const awaitingDownload = config.chatModel !== undefined && config.modelDownloadStatusFile !== undefined && !existsSync(config.chatModel);
   if (config.chatModel && !awaitingDownload) await verifyModelFile(config.chatModel, config.chatModelSha256);
-  const { app } = await buildApp({ config, logger });
+  // The backend (a GPU that must be there with gpuFallback "exit": exit 2)
+  // and the memory budget (models and contexts that cannot fit the limit:
+  // exit 2 with the numbers) are checked before the service listens.
+  const { llama } = await getLlamaBackend(config.threads, gpuOptionsOf(config));
+  const memoryLimit = resolveMemoryLimit(config.memoryLimitBytes);
+  await checkMemoryAtBoot(config, llama, memoryLimit, !awaitingDownload);
+  const { app } = await buildApp({ config, logger, memoryLimit });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }

@@ -37,6 +37,24 @@ export const modelEntrySchema = z.strictObject({
   quantization: z.string().regex(/^(Q\d(_K)?(_[SML])?|Q\d_\d|F16|BF16|F32|IQ\d\w*)$/, "quantization: a GGUF type such as Q4_K_M"),
   parameters_b: z.number().positive(),
   context_length: z.number().int().min(512),
+  /**
+   * The shape the memory budget (lib/memory-budget.nix) computes with: KV
+   * cache per token = 2 x layers x head_count_kv x head_dim x bytes per
+   * element; compute buffers grow with vocab_size and embedding_length.
+   * Encoders (`causal: false`) keep no KV cache. `source` says where the
+   * figures come from, and what is estimated.
+   */
+  architecture: z.strictObject({
+    layers: z.number().int().positive(),
+    embedding_length: z.number().int().positive(),
+    head_count: z.number().int().positive(),
+    head_count_kv: z.number().int().positive(),
+    head_dim: z.number().int().positive(),
+    feed_forward_length: z.number().int().positive(),
+    vocab_size: z.number().int().positive(),
+    causal: z.boolean(),
+    source: z.string().min(1),
+  }),
   ram_required_gb: z.number().positive(),
   vram_required_gb: z.number().positive(),
   recommended_for: z.array(z.enum(tierNames)).min(1),

@@ -11,8 +11,14 @@ const modelId = z.string().min(1);
 export const tierSchema = z.strictObject({
   /** Largest RAM (GB, inclusive) of this tier; null for the top tier. */
   ramMaxGb: z.number().positive().nullable(),
-  /** systemd MemoryMax of each unit (model units get more when their model needs it). */
+  /**
+   * MemoryMax of each Node service (ai-aidb, ai-coordinator, ai-model-download):
+   * MemoryHigh is 90% of it and the V8 heap 60%. The model units' limits come
+   * from their computed need (lib/memory-budget.nix).
+   */
   memoryMax: memorySize,
+  /** Redis's maxmemory (the embedding and semantic caches). */
+  redisMaxMemory: memorySize,
   defaultModel: modelId,
   embeddingModel: modelId.nullable(),
   rerankModel: modelId.nullable(),
@@ -21,9 +27,19 @@ export const tierSchema = z.strictObject({
     contextSize: z.number().int().min(512),
     sequences: z.number().int().min(1).max(64),
     queueLimit: z.number().int().min(0),
+    /** Tokens per llama.cpp batch: the compute buffers grow with batch x vocabulary. */
+    batchSize: z.number().int().min(16),
+    kvCacheType: z.enum(["f16", "q8_0"]),
   }),
   embeddings: z.strictObject({
     threads: z.number().int().min(1).max(256),
+    /** Tokens of each embedding and ranking context. */
+    contextSize: z.number().int().min(64),
+    /** Embedding contexts a batch is spread over. */
+    contexts: z.number().int().min(1).max(64),
+    batchSize: z.number().int().min(16),
+    /** false: ai-inference serves the embedding model too (one llama.cpp runtime instead of two). */
+    separateUnit: z.boolean(),
   }),
   webUi: z.boolean(),
   qdrant: z.boolean(),

@@ -122,20 +122,29 @@ describe.skipIf(nixMissing !== null)("memory and threads per tier (lib/service-c
       );
 
   it("caps aidb, coordinator and the downloader at the tier's memoryMax", () => {
-    const expected: Record<string, string> = { nano: "256M", micro: "512M", small: "1G", medium: "2G", large: "4G" };
+    const expected: Record<string, string> = { nano: "192M", micro: "320M", small: "512M", medium: "768M", large: "1G" };
     for (const t of tierNames) {
       for (const unit of ["ai-aidb", "ai-coordinator", "ai-model-download"]) expect(memory[t]?.[unit], `${t} ${unit}`).toBe(expected[t]);
     }
   });
 
-  it("raises the inference cap to 1.2x the model's RAM need when the tier's cap is smaller", () => {
-    // micro: qwen2.5-1.5b needs 2.3 GB -> ceil(2.3 * 1024 * 1.2) = 2827 MiB.
-    expect(memory.micro?.["ai-inference"]).toBe("2827M");
-    // large: qwen2.5-14b needs 10.5 GB -> 12903 MiB, above 4G.
-    expect(memory.large?.["ai-inference"]).toBe("12903M");
-    // embeddings on nano: nomic (0.3 GB) only -> 369 MiB, above 256M.
-    expect(memory.nano?.["ai-embeddings"]).toBe("369M");
-    expect(nixEval(`${aiLib}.modelUnitMemoryMax { tier = "large"; ramGb = 1; }`)).toBe("4G");
+  it("sizes the model units from lib.memoryBudget: MemoryHigh at the need, MemoryMax 10% above", () => {
+    const limits = nixEval<Record<string, Record<string, { high: string; max: string; need: number }>>>(
+      `let l = ${aiLib}; in builtins.listToAttrs (map (t: { name = t; value = let c = l.serviceConfigs { tier = t; }; b = (l.memoryBudget { tier = t; systemRamGb = 0; inherit (l.tiers.\${t}) embeddingModel rerankModel; }).units; in builtins.mapAttrs (u: v: { high = c.\${u}.MemoryHigh; max = c.\${u}.MemoryMax; need = v.needMiB; }) b; }) l.tierNames)`,
+    );
+    for (const t of tierNames) {
+      for (const unit of ["ai-inference", "ai-embeddings"]) {
+        const u = limits[t]?.[unit];
+        if (!u) continue;
+        expect(u.high, `${t} ${unit}`).toBe(`${u.need}M`);
+        expect(u.max, `${t} ${unit}`).toBe(`${Math.ceil(u.need * 1.1)}M`);
+      }
+    }
+    // micro: runtime 120 + heap 64 + qwen2.5-1.5b 1807 + KV 4096 x 2 x 28 KiB = 224 + compute (batch 256) 158.
+    expect(limits.micro?.["ai-inference"]).toEqual({ need: 2373, high: "2373M", max: "2611M" });
+    // nano: one unit serves chat and embeddings (no ai-embeddings in the budget).
+    expect(limits.nano?.["ai-embeddings"]).toBeUndefined();
+    expect(limits.nano?.["ai-inference"]?.need).toBe(1088);
   });
 
   it("caps inference threads at cores - 1, and 1 on 2 cores", () => {

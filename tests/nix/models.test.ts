@@ -6,7 +6,7 @@ if (nixMissing) console.warn(`tests/nix/models: skipped: ${nixMissing}`);
 describe.skipIf(nixMissing !== null)("model selection (lib/models.nix)", () => {
   const select = (tier: string, ram: number) => nixEval<string>(`${aiLib}.selectModel { tier = "${tier}"; systemRamGb = ${ram}; }`);
 
-  it("keeps each tier's default model when it fits in 70% of a typical host's RAM", () => {
+  it("keeps each tier's default model when its memory budget fits a typical host of the tier", () => {
     const picks = nixEval<Record<string, string>>(
       `let l = ${aiLib}; in { nano = l.selectModel { tier = "nano"; systemRamGb = 2; }; micro = l.selectModel { tier = "micro"; systemRamGb = 8; }; small = l.selectModel { tier = "small"; systemRamGb = 16; }; medium = l.selectModel { tier = "medium"; systemRamGb = 27; }; large = l.selectModel { tier = "large"; systemRamGb = 64; }; }`,
     );
@@ -19,13 +19,17 @@ describe.skipIf(nixMissing !== null)("model selection (lib/models.nix)", () => {
     });
   });
 
-  it("falls back to the largest chat model that fits when the default would take more than 70% of RAM", () => {
-    // medium's 7B needs 5.6 GB; 70% of 6 GB is 4.2 GB, so phi-4-mini (3.3 GB) it is.
-    expect(select("medium", 6)).toBe("phi-4-mini-q4_k_m");
-    // large's 14B needs 10.5 GB; 70% of 12 GB is 8.4 GB, so the 7B (5.6 GB).
-    expect(select("large", 12)).toBe("qwen2.5-7b-q4_k_m");
-    // 15 GB: 10.5 GB fits exactly at 70% (10.5), so the default stays.
-    expect(select("large", 15)).toBe("qwen2.5-14b-q4_k_m");
+  it("falls back to the largest chat model whose memory budget fits when the default's does not (lib/memory-budget.nix)", () => {
+    // A 4 GB micro board: the 1.5B with the micro tier's reranker and monitoring needs more than 4 GB less the OS reserve.
+    expect(select("micro", 4)).toBe("qwen2.5-0.5b-q8_0");
+    // 15 GB on the large tier: the 14B with 16384 tokens x 4 sequences of KV cache does not fit; the 7B does.
+    expect(select("large", 15)).toBe("qwen2.5-7b-q4_k_m");
+    // medium on 6 GB: 16384 x 4 of KV cache leaves room for the 0.5B only.
+    expect(select("medium", 6)).toBe("qwen2.5-0.5b-q8_0");
+    const fits = (tier: string, ram: number, model: string) =>
+      nixEval<boolean>(`let l = ${aiLib}; t = l.tiers.${tier}; in (l.memoryBudget { tier = "${tier}"; systemRamGb = ${ram}; model = "${model}"; inherit (t) embeddingModel rerankModel; }).fits`);
+    expect(fits("large", 15, "qwen2.5-14b-q4_k_m")).toBe(false);
+    expect(fits("large", 15, "qwen2.5-7b-q4_k_m")).toBe(true);
   });
 
   it("gives the smallest chat model when nothing fits", () => {

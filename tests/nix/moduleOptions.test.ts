@@ -23,10 +23,18 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
     expect(evalHostError(host(16, `model = "nomic-embed-text-v1.5-q8_0";`), "model")).toMatch(/services\.ai-stack\.model/);
   });
 
-  it("fails a 14B model on a host with less than 12 GB, and accepts it at 12 GB with a RAM warning", () => {
+  it("fails a 14B model on a host with less than 12 GB, and accepts it at 12 GB with a RAM warning once its memory budget fits", () => {
     const small = evalHost(host(8, `model = "qwen2.5-14b-q4_k_m";`));
-    expect(small.failedAssertions).toEqual([expect.stringMatching(/services\.ai-stack\.model = "qwen2\.5-14b-q4_k_m" is a 14\.8B model and needs at least 12 GB of RAM/)]);
-    const twelve = evalHost(host(12, `model = "qwen2.5-14b-q4_k_m";`));
+    expect(small.failedAssertions).toEqual([
+      expect.stringMatching(/services\.ai-stack\.model = "qwen2\.5-14b-q4_k_m" is a 14\.8B model and needs at least 12 GB of RAM/),
+      expect.stringMatching(/the memory budget does not fit this host/),
+    ]);
+    // With the small tier's settings the 14B's KV cache and the reranker do not fit 12 GB (the budget says so);
+    // one sequence of 2048 tokens at q8_0, no reranker and no monitoring do.
+    expect(evalHost(host(12, `model = "qwen2.5-14b-q4_k_m";`)).failedAssertions).toEqual([expect.stringMatching(/the memory budget does not fit this host/)]);
+    const twelve = evalHost(
+      host(12, `model = "qwen2.5-14b-q4_k_m"; rerankModel = null; monitoring.enable = false; settings.inference = { contextSize = 2048; sequences = 1; kvCacheType = "q8_0"; };`),
+    );
     expect(twelve.failedAssertions).toEqual([]);
     expect(twelve.warnings).toEqual([
       expect.stringMatching(/model may exhaust available RAM on this tier \(qwen2\.5-14b-q4_k_m needs 10\.5 GB, more than 70% of the 12 GB/),

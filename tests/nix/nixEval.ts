@@ -120,6 +120,19 @@ export interface Toplevel {
   warnings: string[];
 }
 
+/** lib.memoryBudget's result (lib/memory-budget.nix). */
+export interface MemoryBudget {
+  units: Record<string, { needMiB: number; heapMiB: number; runtimeMiB: number; memoryHigh: string; memoryMax: string; parts: { what: string; mib: number }[]; vramMiB?: number }>;
+  dependencies: Record<string, number>;
+  totalMiB: number;
+  osReserveMiB: number;
+  availableMiB: number;
+  fits: boolean;
+  vram: { needMiB: number; availableMiB: number; fits: boolean; gpuLayers: number; totalLayers: number; reserveMiB: number };
+  describe: string;
+  knobs: { contextSize: number; sequences: number; batchSize: number; kvCacheType: string; model: string; gpuLayers: number };
+}
+
 export interface UnitEval {
   serviceConfig: Record<string, unknown>;
   after: string[];
@@ -150,6 +163,11 @@ export interface HostEval {
   thermald: boolean;
   /** hardware.graphics.enable: the driver set at /run/opengl-driver. */
   graphics: boolean;
+  /** hardware.graphics.extraPackages by name (the NVIDIA driver's, where it is on). */
+  graphicsPackages: string[];
+  videoDrivers: string[];
+  nvidiaOpen: boolean | null;
+  memoryBudget: MemoryBudget;
   postgresql: {
     enable: boolean;
     enableTCPIP: boolean;

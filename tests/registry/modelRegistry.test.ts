@@ -82,14 +82,14 @@ describe("lib/models.json against its zod schema", () => {
 });
 
 describe("lib/tiers.json against its zod schema", () => {
-  it("is valid and has the issue's memory caps and default models", () => {
+  it("is valid and has the Node services' caps and default models the memory budget was chosen with (docs/tiers.md)", () => {
     const tiers = loadTiers();
     expect(Object.fromEntries(Object.entries(tiers).map(([n, t]) => [n, [t.memoryMax, t.defaultModel]]))).toEqual({
-      nano: ["256M", "qwen2.5-0.5b-q8_0"],
-      micro: ["512M", "qwen2.5-1.5b-q8_0"],
-      small: ["1G", "phi-4-mini-q4_k_m"],
-      medium: ["2G", "qwen2.5-7b-q4_k_m"],
-      large: ["4G", "qwen2.5-14b-q4_k_m"],
+      nano: ["192M", "qwen2.5-0.5b-q8_0"],
+      micro: ["320M", "qwen2.5-1.5b-q8_0"],
+      small: ["512M", "phi-4-mini-q4_k_m"],
+      medium: ["768M", "qwen2.5-7b-q4_k_m"],
+      large: ["1G", "qwen2.5-14b-q4_k_m"],
     });
   });
 
@@ -101,7 +101,7 @@ describe("lib/tiers.json against its zod schema", () => {
   });
 
   it("runs nano with one inference thread (more threads than cores is catastrophic on 2 cores)", () => {
-    expect(loadTiers().nano.inference).toEqual({ threads: 1, contextSize: 2048, sequences: 1, queueLimit: 4 });
+    expect(loadTiers().nano.inference).toEqual({ threads: 1, contextSize: 2048, sequences: 1, queueLimit: 4, batchSize: 128, kvCacheType: "f16" });
   });
 
   it("rejects a missing tier, an unknown key and RAM bounds out of order", () => {

@@ -49,7 +49,7 @@ describe.skipIf(nixMissing !== null)("Nix reads the same JSON as TypeScript", ()
 
 describe.skipIf(nixMissing !== null || nixpkgsLibMissing !== null)("the NixOS module takes its values from lib/", () => {
   it("has one port option per key of lib/ports.json, defaulting to its value, and uses them", () => {
-    const host = evalHost(`{ services.ai-stack = { enable = true; facts.systemRamGb = 16; }; }`);
+    const host = evalHost(`{ nixpkgs.hostPlatform = "x86_64-linux"; services.ai-stack = { enable = true; facts.systemRamGb = 16; }; }`);
     const optional = ["openWebui", "qdrantHttp", "qdrantGrpc"];
     expect(Object.keys(host.ports).sort()).toEqual([...new Set([...Object.keys(ports), ...optional])].sort());
     for (const [name, port] of Object.entries(ports)) expect(host.ports[name], name).toBe(port);
@@ -64,7 +64,7 @@ describe.skipIf(nixMissing !== null || nixpkgsLibMissing !== null)("the NixOS mo
     const ram: Record<string, number> = { nano: 2, micro: 8, small: 16, medium: 32, large: 64 };
     const tiers = loadTiers();
     for (const tier of tierNames) {
-      const host = evalHost(`{ services.ai-stack = { enable = true; facts.systemRamGb = ${ram[tier]}; }; }`);
+      const host = evalHost(`{ nixpkgs.hostPlatform = "x86_64-linux"; services.ai-stack = { enable = true; facts.systemRamGb = ${ram[tier]}; }; }`);
       expect(host.tier).toBe(tier);
       expect(host.model).toBe(tiers[tier].defaultModel);
       expect(host.settings.inference).toMatchObject({
@@ -72,6 +72,8 @@ describe.skipIf(nixMissing !== null || nixpkgsLibMissing !== null)("the NixOS mo
         sequences: tiers[tier].inference.sequences,
         queueLimit: tiers[tier].inference.queueLimit,
         threads: tiers[tier].inference.threads,
+        batchSize: tiers[tier].inference.batchSize,
+        kvCacheType: tiers[tier].inference.kvCacheType,
       });
       expect(host.units["ai-aidb"]?.serviceConfig.MemoryMax).toBe(tiers[tier].memoryMax);
       expect(host.prometheus.enable).toBe(tiers[tier].monitoring);
@@ -96,15 +98,20 @@ describe("docs/tiers.md agrees with lib/tiers.json", () => {
     const yesNo = (b: boolean) => (b ? "yes" : "no");
     for (const tier of tierNames) {
       const t = tiersJson[tier];
+      const e = t.embeddings;
       expect(rows[tier], tier).toEqual([
         tier,
         t.memoryMax,
+        t.redisMaxMemory,
         t.defaultModel,
         t.rerankModel ?? "none",
         String(t.inference.threads),
         String(t.inference.contextSize),
         String(t.inference.sequences),
+        String(t.inference.batchSize),
+        t.inference.kvCacheType,
         String(t.inference.queueLimit),
+        `${e.separateUnit ? "" : "in ai-inference, "}${e.contexts} × ${e.contextSize}, batch ${e.batchSize}`,
         yesNo(t.webUi),
         yesNo(t.qdrant),
         yesNo(t.monitoring),

@@ -52,6 +52,36 @@ export const inferenceStatusSchema = z.object({
   capabilities: modelCapabilitiesSchema.nullable(),
   threads: z.number().int().min(1),
   queue_limit: z.number().int().min(0),
+  /**
+   * The llama.cpp backend that runs: `backend` (cuda, vulkan, metal or
+   * cpu), the `gpu` setting that asked for it, whether that is a fallback
+   * from an expected GPU (and why), the chat model's layers on the GPU and
+   * the GPU's VRAM (0 on the CPU backend).
+   */
+  gpu: z.object({
+    backend: z.string(),
+    requested: z.enum(["auto", "cuda", "vulkan", "off"]),
+    fallback: z.boolean(),
+    fallback_reason: z.string().nullable(),
+    layers_offloaded: z.number().int().min(0).nullable(),
+    total_layers: z.number().int().min(0).nullable(),
+    vram_used_bytes: z.number().min(0),
+    vram_total_bytes: z.number().min(0),
+  }),
+  /**
+   * The memory limit the models are planned against (null without one) and
+   * node-llama-cpp's estimate of what the chat model needs, by part, for the
+   * context it was created with (null before a chat model is planned).
+   */
+  memory: z.object({
+    limit_bytes: z.number().int().min(0).nullable(),
+    limit_source: z.string().nullable(),
+    context_size_requested: z.union([z.literal("auto"), z.number().int()]),
+    kv_cache_type: z.enum(["f16", "q8_0"]),
+    estimate_bytes: z
+      .object({ runtime: z.number(), model: z.number(), context: z.number(), other: z.number(), total: z.number() })
+      .nullable(),
+  }),
   models: z.object({
     chat: modelStatusSchema.nullable(),
     embed: modelStatusSchema.nullable(),

@@ -3,6 +3,7 @@ import type { InferenceStatus } from "../api/inferenceStatusSchema.js";
 import { downloadPercent } from "../api/modelDownloadSchema.js";
 import { chatCapabilities } from "../chatCapabilities.js";
 import type { InferenceRuntime } from "../InferenceRuntime.js";
+import { resourceStatus } from "../resourceStatus.js";
 
 /** GET /status: model, download and loading progress, capabilities, queue and sequences, limits. */
 export async function statusRoute(app: KernelApp, { runtime }: { runtime: InferenceRuntime }) {
@@ -24,6 +25,7 @@ export async function statusRoute(app: KernelApp, { runtime }: { runtime: Infere
       capabilities: chatCapabilities(config, (chat as { function_calling?: boolean | null }).function_calling ?? null),
       threads: config.threads,
       queue_limit: config.queueLimit,
+      ...(await resourceStatus(runtime)),
       models: {
         chat: chat.model_path
           ? { path: chat.model_path, sha256: chat.model_sha256, loaded: !chat.loading }

@@ -134,6 +134,12 @@ in
   };
   thermald = config.services.thermald.enable;
   graphics = config.hardware.graphics.enable;
+  # The GPU driver set: what hardware.graphics puts at /run/opengl-driver, and the NVIDIA driver's switches.
+  graphicsPackages = map lib.getName config.hardware.graphics.extraPackages;
+  videoDrivers = config.services.xserver.videoDrivers;
+  nvidiaOpen = config.hardware.nvidia.open;
+  # lib.memoryBudget for this host (services.ai-stack.internal.memoryBudget).
+  memoryBudget = lib.optionalAttrs cfg.enable cfg.internal.memoryBudget;
   postgresql = {
     inherit (config.services.postgresql) enable enableTCPIP ensureDatabases;
     ensureUsers = map (u: { inherit (u) name ensureDBOwnership; }) config.services.postgresql.ensureUsers;

@@ -265,6 +265,16 @@ let
     systemd = pkg "systemd" "257.9" { meta.license = lib.licenses.lgpl21Plus; };
     curl = pkg "curl" "8.16.0" { meta.license = lib.licenses.curl; };
     mesa = pkg "mesa" "25.2.6" { };
+    # pkgs/os-specific/linux/nvidia-x11: the driver, unfree (unfreeRedistributable).
+    linuxPackages.nvidiaPackages.stable = pkg "nvidia-x11" "580.95.05" {
+      meta = {
+        license = lib.licenses.unfreeRedistributable;
+        platforms = [
+          "x86_64-linux"
+          "aarch64-linux"
+        ];
+      };
+    };
     redis = pkg "redis" "8.2.2" { meta.license = lib.licenses.agpl3Only; };
     postgresql_15 = postgresqlFor "15" "15.14";
     postgresql_16 = postgresqlFor "16" "16.10";

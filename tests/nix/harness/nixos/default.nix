@@ -21,6 +21,8 @@
     ./boot-loader/generic-extlinux-compatible.nix
     ./zram.nix
     ./graphics.nix
+    ./xserver.nix
+    ./nvidia.nix
     ./users-groups.nix
     ./systemd.nix
     ./tmpfiles.nix
