@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
+import { readInternalKey } from "../shared/access/createKeyStore.js";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
 import type { AidbConfig } from "./aidbConfigSchema.js";
+import { aidbAccess } from "./api/aidbAccess.js";
 import type { AidbRuntime, DbProbe } from "./AidbRuntime.js";
 import { createStampPublisher, type StampPublisher } from "./cacheStamps/createStampPublisher.js";
 import { createAidbMetrics } from "./createAidbMetrics.js";
@@ -42,7 +44,12 @@ export async function createEmbedder(config: AidbConfig): Promise<Embedder> {
   if (config.embedModel) {
     return createLocalEmbedder({ modelPath: config.embedModel, sha256: config.embedModelSha256, threads: config.threads });
   }
-  return createHttpEmbedder({ url: config.embeddingsUrl!, batchSize: config.embedBatchSize, startupTimeoutMs: config.embedStartupTimeoutMs });
+  return createHttpEmbedder({
+    url: config.embeddingsUrl!,
+    batchSize: config.embedBatchSize,
+    startupTimeoutMs: config.embedStartupTimeoutMs,
+    apiKey: config.internalKeyFile ? readInternalKey(config.internalKeyFile) : undefined,
+  });
 }
 
 /**
@@ -120,6 +127,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       logger,
       metrics: kernelMetrics,
       bodyLimit: config.bodyLimitBytes,
+      access: { table: aidbAccess, settings: config, redisUrl: config.redisUrl },
       readiness: async () => {
         const [probe, embedder] = await Promise.all([probeDb(), inner.check()]);
         const database = { ok: probe.ok, detail: probe.detail };

@@ -8,7 +8,6 @@ export async function startAidb(opts: { file?: string; overrides?: Record<string
   const config = loadAidbConfig(opts);
   const logger = createLogger({ name: "aidb", level: config.logLevel });
   logger.info({ event: "config", config: { ...config, databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : undefined, redisUrl: config.redisUrl ? redactUrl(config.redisUrl) : undefined } }, "aidb config loaded");
-  if (config.apiKeysFile) logger.warn({ event: "api_keys_not_enforced" }, "apiKeysFile is reserved; aidb does not check API keys yet (keep it on loopback)");
   const { app } = await buildApp({ config, logger });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }

@@ -40,6 +40,14 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
     summary: "gc [--dry-run]   delete stale, never-used documents from aidb",
   },
+  keys: {
+    run: async (argv, io) => (await import("./commands/keysCommand.js")).keysCommand(argv, io),
+    summary: "keys create --name N --scopes query,ingest,admin [--file F] | list --file F | revoke --name N --file F   API keys",
+  },
+  audit: {
+    run: async (argv, io) => (await import("./commands/auditCommand.js")).auditCommand(argv, io),
+    summary: "audit verify FILE | serve --socket S --file F   check the audit trail's hash chain, or run its writer",
+  },
   "gpu-metrics": {
     run: async (argv, io) => (await import("./commands/gpuMetricsCommand.js")).gpuMetricsCommand(argv, io),
     summary: "gpu-metrics --textfile-dir DIR [--once]   write GPU metrics (AMD sysfs, nvidia-smi) for node-exporter",

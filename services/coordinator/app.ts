@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import expansionJson from "../../lib/query-expansion.json" with { type: "json" };
 import { createAidbClient } from "../aidb/api/createAidbClient.js";
+import { readInternalKey } from "../shared/access/createKeyStore.js";
+import { coordinatorAccess } from "./api/coordinatorAccess.js";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
 import { UsageError } from "../shared/UsageError.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
@@ -81,6 +83,8 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
   const warmup = [...Object.keys(expansion.terms), ...Object.values(expansion.terms).flat()].join(" ");
   for (let i = 0; i < 3; i++) expandQuery(warmup, expansion);
   const remoteKey = config.remoteLlmKeyFile ? readKey(config.remoteLlmKeyFile) : undefined;
+  // The stack's own key: sent to aidb and inference, which accept it when keys are enforced. Never logged.
+  const internalKey = config.internalKeyFile ? readInternalKey(config.internalKeyFile) : undefined;
 
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -90,7 +94,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     const routingConfig = await RoutingConfigStore.open({ stateDir: config.stateDir, logger });
     closers.push(() => routingConfig.close());
 
-    const aidb = createAidbClient({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs });
+    const aidb = createAidbClient({ url: config.aidbUrl, timeoutMs: config.aidbTimeoutMs, apiKey: internalKey });
     // Interactions, feedback and gaps live in aidb's database, behind its API.
     const store = opts.store ?? createAidbInteractionStore({ aidb, logger });
     if (!opts.store) {
@@ -130,14 +134,14 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       routingMetrics: createRoutingMetrics({ registry }),
       routingConfig,
       circuit,
-      localProbe: createHealthProbe({ baseUrl: config.inferenceUrl, timeoutMs: config.healthTimeoutMs, cacheMs: config.healthCacheMs }),
-      local: createChatBackend({ name: "local", apiBase: `${config.inferenceUrl.replace(/\/+$/, "")}/v1`, timeoutMs: config.localTimeoutMs }),
+      localProbe: createHealthProbe({ baseUrl: config.inferenceUrl, timeoutMs: config.healthTimeoutMs, cacheMs: config.healthCacheMs, apiKey: internalKey }),
+      local: createChatBackend({ name: "local", apiBase: `${config.inferenceUrl.replace(/\/+$/, "")}/v1`, apiKey: internalKey, timeoutMs: config.localTimeoutMs }),
       remote: config.remoteLlmUrl
         ? createChatBackend({ name: "remote", apiBase: config.remoteLlmUrl, apiKey: remoteKey, model: config.remoteModel, timeoutMs: config.remoteTimeoutMs })
         : undefined,
       aidb,
-      reranker: config.rerankUrl ? createReranker({ url: config.rerankUrl, timeoutMs: config.rerankTimeoutMs }) : undefined,
-      embedder: createQueryEmbedder({ url: config.embeddingsUrl ?? config.inferenceUrl, timeoutMs: config.aidbTimeoutMs }),
+      reranker: config.rerankUrl ? createReranker({ url: config.rerankUrl, timeoutMs: config.rerankTimeoutMs, apiKey: internalKey }) : undefined,
+      embedder: createQueryEmbedder({ url: config.embeddingsUrl ?? config.inferenceUrl, timeoutMs: config.aidbTimeoutMs, apiKey: internalKey }),
       cache,
       store,
       telemetry,
@@ -170,6 +174,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       logger,
       metrics: kernelMetrics,
       bodyLimit: config.bodyLimitBytes,
+      access: { table: coordinatorAccess, settings: config, redisUrl: config.redisUrl },
       // The coordinator is ready when its own database works; backends that
       // are down degrade answers (and are reported) but do not make it unready.
       readiness: async () => {

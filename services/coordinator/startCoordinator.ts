@@ -13,7 +13,6 @@ export async function startCoordinator(opts: { file?: string; overrides?: Record
   const logRing = createLogRing();
   const logger = createLogger({ name: "coordinator", level: config.logLevel, tee: [logRing] });
   logger.info({ event: "config", config: { ...config, redisUrl: redactUrl(config.redisUrl) } }, "coordinator config loaded");
-  if (config.apiKeysFile) logger.warn({ event: "api_keys_not_enforced" }, "apiKeysFile is reserved; the coordinator does not check API keys yet (keep it on loopback)");
   const { app } = await buildApp({ config, logger, logRing });
   await runServer(app, { host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 }

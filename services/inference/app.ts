@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Llama } from "node-llama-cpp";
 import type { Logger } from "pino";
 import { buildKernel, type KernelApp } from "../shared/http/buildKernel.js";
+import { inferenceAccess } from "./api/inferenceAccess.js";
 import { downloadPercent } from "./api/modelDownloadSchema.js";
 import { HttpError } from "../shared/http/HttpError.js";
 import { createMetrics } from "../shared/metrics/createMetrics.js";
@@ -91,6 +92,7 @@ export async function buildApp(opts: InferenceAppOptions): Promise<InferenceApp>
     logger,
     metrics: kernelMetrics,
     bodyLimit: config.bodyLimitBytes,
+    access: { table: inferenceAccess, settings: config },
     readiness: () => {
       const s = chat.status();
       const downloading = (role: "chat" | "embed" | "rerank") => {

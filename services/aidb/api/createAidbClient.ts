@@ -64,8 +64,8 @@ export interface AidbClient {
 }
 
 /** The one client of aidb's HTTP API, used by the coordinator and `aq`. */
-export function createAidbClient(opts: { url: string; timeoutMs: number }): AidbClient {
-  const http = createServiceClient({ service: "aidb", baseUrl: opts.url, timeoutMs: opts.timeoutMs });
+export function createAidbClient(opts: { url: string; timeoutMs: number; /** Sent as a bearer token when aidb enforces keys. */ apiKey?: string }): AidbClient {
+  const http = createServiceClient({ service: "aidb", baseUrl: opts.url, timeoutMs: opts.timeoutMs, apiKey: opts.apiKey });
   const id = (s: string) => encodeURIComponent(s);
   return {
     url: http.baseUrl,

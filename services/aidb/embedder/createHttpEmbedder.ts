@@ -29,9 +29,11 @@ export async function createHttpEmbedder(opts: {
   /** How long to wait for the inference service at start-up. */
   startupTimeoutMs?: number;
   maxInputTokens?: number;
+  /** Sent as a bearer token (the stack's internal key) when inference enforces keys. */
+  apiKey?: string;
 }): Promise<Embedder> {
   const base = opts.url.replace(/\/+$/, "").replace(/\/v1(\/embeddings)?$/, "");
-  const inference = createInferenceClient({ service, baseUrl: base, timeoutMs: opts.timeoutMs ?? 60_000 });
+  const inference = createInferenceClient({ service, baseUrl: base, timeoutMs: opts.timeoutMs ?? 60_000, apiKey: opts.apiKey });
   let batchSize = opts.batchSize ?? 64;
 
   const deadline = Date.now() + (opts.startupTimeoutMs ?? 60_000);

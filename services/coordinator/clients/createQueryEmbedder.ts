@@ -10,8 +10,8 @@ export interface QueryEmbedder {
  * semantic cache, remembering the last `maxEntries` texts in memory (a
  * repeated question costs no embedding call).
  */
-export function createQueryEmbedder(opts: { url: string; timeoutMs: number; maxEntries?: number }): QueryEmbedder {
-  const inference = createInferenceClient({ service: "embeddings", baseUrl: opts.url, timeoutMs: opts.timeoutMs });
+export function createQueryEmbedder(opts: { url: string; timeoutMs: number; maxEntries?: number; apiKey?: string }): QueryEmbedder {
+  const inference = createInferenceClient({ service: "embeddings", baseUrl: opts.url, timeoutMs: opts.timeoutMs, apiKey: opts.apiKey });
   const max = opts.maxEntries ?? 2000;
   const lru = new Map<string, number[]>();
   return {

@@ -6,8 +6,8 @@ export interface Reranker {
 }
 
 /** The inference service's POST /v1/rerank. */
-export function createReranker(opts: { url: string; timeoutMs: number }): Reranker {
-  const inference = createInferenceClient({ service: "reranker", baseUrl: opts.url, timeoutMs: opts.timeoutMs });
+export function createReranker(opts: { url: string; timeoutMs: number; apiKey?: string }): Reranker {
+  const inference = createInferenceClient({ service: "reranker", baseUrl: opts.url, timeoutMs: opts.timeoutMs, apiKey: opts.apiKey });
   return {
     async rerank(query, documents, signal) {
       const { results } = await inference.rerank({ query, documents }, { signal });

@@ -9,6 +9,8 @@ export interface HealthProbeOptions {
   timeoutMs?: number;
   /** How long a result is reused. Default 1000 ms. */
   cacheMs?: number;
+  /** Sent as a bearer token (the stack's internal key) when inference enforces keys. */
+  apiKey?: string;
 }
 
 export interface HealthProbeResult {
@@ -40,7 +42,7 @@ export interface HealthProbe {
 export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
   const timeoutMs = opts.timeoutMs ?? 500;
   const cacheMs = opts.cacheMs ?? 1000;
-  const inference = createInferenceClient({ service: "local inference", baseUrl: opts.baseUrl, timeoutMs });
+  const inference = createInferenceClient({ service: "local inference", baseUrl: opts.baseUrl, timeoutMs, apiKey: opts.apiKey });
   let cached: { at: number; result: HealthProbeResult } | undefined;
   let inFlight: Promise<HealthProbeResult> | undefined;
 

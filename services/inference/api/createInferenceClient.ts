@@ -15,6 +15,8 @@ export interface InferenceClientOptions {
   timeoutMs: number;
   /** Names the service in errors: "local inference", "embeddings", "reranker"... Default "inference". */
   service?: string;
+  /** Sent as a bearer token with every call (the stack's internal key when keys are enforced). */
+  apiKey?: string;
 }
 
 /** What a caller may set on one call: its cancellation and its own timeout. */
@@ -47,7 +49,7 @@ export interface InferenceClient {
  */
 export function createInferenceClient(opts: InferenceClientOptions): InferenceClient {
   const service = opts.service ?? "inference";
-  const http = createServiceClient({ service, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
+  const http = createServiceClient({ service, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, apiKey: opts.apiKey });
   const drain = async (response: Response) => {
     await response.body?.cancel();
   };
@@ -60,6 +62,6 @@ export function createInferenceClient(opts: InferenceClientOptions): InferenceCl
     models: (o) => http.json("/v1/models", modelListSchema, o),
     embeddings: (request, o) => http.json("/v1/embeddings", embeddingsResponseSchema, { ...o, body: request }),
     rerank: (request, o) => http.json("/v1/rerank", rerankResponseSchema, { ...o, body: request }),
-    chat: createChatCompletionsClient({ service, apiBase: `${http.baseUrl}/v1`, timeoutMs: opts.timeoutMs }),
+    chat: createChatCompletionsClient({ service, apiBase: `${http.baseUrl}/v1`, timeoutMs: opts.timeoutMs, apiKey: opts.apiKey }),
   };
 }

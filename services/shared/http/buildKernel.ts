@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { IncomingMessage as Req, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { installAccess, type AccessOptions } from "../access/installAccess.js";
 import { createMetrics, type ServiceMetrics } from "../metrics/createMetrics.js";
 import { errorHandler } from "./errorHandler.js";
 import { isOpenAiRoute, openAiError } from "./openAiError.js";
@@ -25,6 +26,8 @@ export interface KernelOptions {
   readiness?: ReadinessProbe;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /** API keys and scopes, rate limits and the audit trail (shared/access): the service's access table and settings. */
+  access?: AccessOptions;
 }
 
 export type KernelApp = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -69,6 +72,8 @@ export function buildKernel(opts: KernelOptions): KernelApp {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // After the request id (a refusal carries it too), before anything reads the body.
+  if (opts.access) installAccess(app, { ...opts.access, service: opts.service, logger: opts.logger, registry: metrics.registry });
   // The handler (and every service call it makes) runs as part of this
   // request, so service clients pass its id on. preHandler is the last hook
   // before the handler, after the body is read, so the context reaches it.

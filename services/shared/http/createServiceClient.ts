@@ -12,6 +12,8 @@ export interface ServiceClientOptions {
   timeoutMs: number;
   /** Sent with every call (e.g. an API key's authorization header). */
   headers?: Record<string, string>;
+  /** An API key, sent with every call as `Authorization: Bearer KEY` (the stack's internal key between services, or a user's key from aq). */
+  apiKey?: string;
 }
 
 export interface CallOptions {
@@ -54,6 +56,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     const timeoutMs = o.timeoutMs ?? opts.timeoutMs;
     const requestId = currentRequestId();
     const headers: Record<string, string> = {
+      ...(opts.apiKey && { authorization: `Bearer ${opts.apiKey}` }),
       ...opts.headers,
       ...(o.body !== undefined && { "content-type": "application/json" }),
       ...(requestId && { "x-request-id": requestId }),

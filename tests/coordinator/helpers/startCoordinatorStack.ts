@@ -26,6 +26,8 @@ export interface CoordinatorStackOptions {
   aidb?: Record<string, unknown>;
   /** The local chat model (default: the tiny model with 8-token answers). */
   chatModel?: string;
+  /** More settings of the local inference instance (e.g. chatModelStructuredOutput). */
+  local?: Record<string, unknown>;
 }
 
 export interface CoordinatorStack {
@@ -51,7 +53,13 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
   const models = inject("models");
   const opened: { close(): Promise<unknown> }[] = [];
   try {
-    const local = await startInferenceApp({ chatModel: opts.chatModel ?? models.chatShort, embedModel: models.embed, ...(opts.rerank && { rerankModel: models.rerank }), contextSize: opts.localContextSize ?? 4096 });
+    const local = await startInferenceApp({
+      chatModel: opts.chatModel ?? models.chatShort,
+      embedModel: models.embed,
+      ...(opts.rerank && { rerankModel: models.rerank }),
+      contextSize: opts.localContextSize ?? 4096,
+      ...opts.local,
+    });
     opened.push(local);
     const remote = opts.remote ? await startInferenceApp({ chatModel: models.chatShort, contextSize: 4096 }) : undefined;
     if (remote) opened.push(remote);
