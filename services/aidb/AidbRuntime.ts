@@ -8,6 +8,12 @@ import type { Embedder } from "./embedder/Embedder.js";
 import type { DocumentRepository } from "./repo/createDocumentRepository.js";
 import type { SearchRepository } from "./repo/createSearchRepository.js";
 import type { WeightsRepository } from "./repo/createWeightsRepository.js";
+import type { EvalRunRepository } from "./evalRuns/createEvalRunRepository.js";
+import type { DeadLetterRepository } from "./ingest/createDeadLetterRepository.js";
+import type { IngestJobRepository } from "./ingest/createIngestJobRepository.js";
+import type { IngestJobRunner } from "./ingest/createIngestJobRunner.js";
+import type { LearningRepository } from "./learning/createLearningRepository.js";
+import type { SourceItemRepository } from "./sources/createSourceItemRepository.js";
 
 /** Everything the routes share: built once by buildApp. */
 export interface AidbRuntime {
@@ -23,6 +29,15 @@ export interface AidbRuntime {
   documents: DocumentRepository;
   search: SearchRepository;
   weights: WeightsRepository;
+  /** The learning loop: proposals, ratings by bucket, threshold history. */
+  learning: LearningRepository;
+  evalRuns: EvalRunRepository;
+  /** Resumable ingestion: jobs with a persisted position, their worker, and the dead-letter queue. */
+  jobs: IngestJobRepository;
+  jobRunner: IngestJobRunner;
+  deadLetters: DeadLetterRepository;
+  /** What each knowledge source's items were synced as. */
+  sourceItems: SourceItemRepository;
   schemaVersion: number;
   dimensions: number;
   /** Chunks stored with another embedding model than the current one. */

@@ -58,6 +58,17 @@ export const aidbConfigSchema = z
     /** Results per search at most. */
     maxSearchLimit: intField(1, 1000).default(100),
     threads: intField(1, 256).default(1),
+    /** Tries of embedding and storing a document (the first included), with exponential backoff and full jitter between them. */
+    ingestRetryAttempts: intField(1, 100).default(5),
+    /** The backoff before the first retry; it doubles for each further one, up to ingestRetryMaxMs. */
+    ingestRetryBaseMs: intField(0, 600_000).default(500),
+    ingestRetryMaxMs: intField(0, 3_600_000).default(15_000),
+    /** Documents an ingest job takes per step; its position is written after each. */
+    ingestJobSliceDocuments: intField(1, 10_000).default(16),
+    /** How long an ingest job waits when a dependency is down before it tries the same step again. */
+    ingestJobPauseMs: intField(0, 86_400_000).default(30_000),
+    /** Waits in a row after which the documents still failing are dead-lettered and the job moves on. */
+    ingestJobMaxPauses: intField(1, 100_000).default(20),
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** API keys, rate limits (in redisUrl's Redis when set), audit: docs/operations.md. */

@@ -24,6 +24,17 @@ import { gcRoute } from "./routes/gcRoute.js";
 import { interactionsRoute } from "./routes/interactionsRoute.js";
 import { searchRoute } from "./routes/searchRoute.js";
 import { statusRoute } from "./routes/statusRoute.js";
+import { createEvalRunRepository } from "./evalRuns/createEvalRunRepository.js";
+import { createDeadLetterRepository } from "./ingest/createDeadLetterRepository.js";
+import { createIngestJobRepository } from "./ingest/createIngestJobRepository.js";
+import { createIngestJobRunner, type IngestJobRunner } from "./ingest/createIngestJobRunner.js";
+import { createLearningRepository } from "./learning/createLearningRepository.js";
+import { createSourceItemRepository } from "./sources/createSourceItemRepository.js";
+import { dlqRoute } from "./routes/dlqRoute.js";
+import { evalRunsRoute } from "./routes/evalRunsRoute.js";
+import { ingestJobsRoute } from "./routes/ingestJobsRoute.js";
+import { learningRoute } from "./routes/learningRoute.js";
+import { sourcesRoute } from "./routes/sourcesRoute.js";
 
 export interface AidbAppOptions {
   config: AidbConfig;
@@ -64,6 +75,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
   const inner = opts.embedder ?? (await createEmbedder(config));
   let db: Db | undefined;
   let stamps: StampPublisher | undefined;
+  let jobRunner: IngestJobRunner | undefined;
   try {
     db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, efSearch: config.efSearch }));
     const migrated = await migrate(db, { dimensions: inner.fingerprint.dimensions });
@@ -104,17 +116,30 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
         metrics.postgresLatency.set((performance.now() - started) / 1000);
       }
     };
+    const embedder = withEmbeddingCache(inner, cache);
+    const documents = createDocumentRepository(db);
+    const jobs = createIngestJobRepository(db);
+    const deadLetters = createDeadLetterRepository(db);
+    const sourceItems = createSourceItemRepository(db);
+    // Ingest jobs left unfinished by an earlier run resume here (from their persisted position).
+    jobRunner = createIngestJobRunner({ config, logger, metrics, documents, embedder, stamps, sourceItems, jobs, deadLetters });
     const runtime: AidbRuntime = {
       config,
       logger,
       metrics,
       db,
-      embedder: withEmbeddingCache(inner, cache),
+      embedder,
       cache,
       stamps,
-      documents: createDocumentRepository(db),
+      documents,
       search: createSearchRepository(db),
       weights: createWeightsRepository(db),
+      learning: createLearningRepository(db),
+      evalRuns: createEvalRunRepository(db),
+      jobs,
+      jobRunner,
+      deadLetters,
+      sourceItems,
       schemaVersion: migrated.version,
       dimensions: migrated.dimensions,
       staleChunks,
@@ -140,7 +165,14 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       },
     });
     app.addHook("onRequest", async (request) => {
-      if (request.url === "/metrics") await probeDb();
+      if (request.url !== "/metrics") return;
+      await probeDb();
+      try {
+        metrics.deadLetterDepth.set(await deadLetters.depth());
+        metrics.jobsPending.set(await jobs.pending());
+      } catch {
+        // the database is down: postgres_query_ok says so
+      }
     });
     await app.register(statusRoute, { runtime });
     await app.register(documentsRoute, { runtime });
@@ -148,9 +180,16 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     await app.register(fusionWeightsRoute, { runtime });
     await app.register(gcRoute, { runtime });
     await app.register(interactionsRoute, { runtime });
+    await app.register(ingestJobsRoute, { runtime });
+    await app.register(dlqRoute, { runtime });
+    await app.register(sourcesRoute, { runtime });
+    await app.register(learningRoute, { runtime });
+    await app.register(evalRunsRoute, { runtime });
 
     const ownedDb = opts.db ? undefined : db;
+    const runner = jobRunner;
     app.addHook("onClose", async () => {
+      await runner.stop();
       await cache.close();
       await stamps!.close();
       if (!opts.embedder) await inner.close();
@@ -158,6 +197,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     });
     return { app, runtime };
   } catch (err) {
+    await jobRunner?.stop().catch(() => {});
     await stamps?.close().catch(() => {});
     if (!opts.db) await db?.close().catch(() => {});
     if (!opts.embedder) await inner.close().catch(() => {});

@@ -10,11 +10,20 @@ export function createAidbMetrics(registry: Registry) {
     postgresLatency: new Gauge({ name: "postgres_latency_seconds", help: "Duration of the last database probe", registers }),
     documents: new Counter({
       name: "aidb_ingested_documents_total",
-      help: "Documents through POST /documents, by outcome",
+      help: "Documents ingested (POST /documents, ingest jobs, dead-letter retries), by outcome",
       labelNames: ["status"] as const,
       registers,
     }),
     chunks: new Counter({ name: "aidb_ingested_chunks_total", help: "Chunks stored", registers }),
+    retries: new Counter({
+      name: "aidb_ingest_retries_total",
+      help: "Retries of a failed embedding or store during ingestion, by stage",
+      labelNames: ["stage"] as const,
+      registers,
+    }),
+    deadLettered: new Counter({ name: "aidb_dead_lettered_documents_total", help: "Documents put in the dead-letter queue after their retries", registers }),
+    deadLetterDepth: new Gauge({ name: "aidb_dead_letter_depth", help: "Documents in the dead-letter queue (refreshed on each scrape)", registers }),
+    jobsPending: new Gauge({ name: "aidb_ingest_jobs_pending", help: "Ingest jobs not done yet, running or waiting (refreshed on each scrape)", registers }),
     redactions: new Counter({ name: "aidb_redactions_total", help: "Secrets replaced before storing", registers }),
     quarantined: new Counter({ name: "aidb_quarantined_documents_total", help: "Documents quarantined for prompt-injection risk", registers }),
     rejected: new Counter({

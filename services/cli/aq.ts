@@ -40,6 +40,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
     summary: "gc [--dry-run]   delete stale, never-used documents from aidb",
   },
+  dlq: {
+    run: async (argv, io) => (await import("./commands/dlqCommand.js")).dlqCommand(argv, io),
+    summary: "dlq list|retry|drop [--id N]   documents aidb dead-lettered after their retries",
+  },
   keys: {
     run: async (argv, io) => (await import("./commands/keysCommand.js")).keysCommand(argv, io),
     summary: "keys create --name N --scopes query,ingest,admin [--file F] | list --file F | revoke --name N --file F   API keys",

@@ -22,9 +22,35 @@ import {
   type StoredInteraction,
 } from "./interactionsContract.js";
 import { maxSearchQueryChars, searchResponseSchema, type SearchMode, type SearchResult } from "./searchContract.js";
+import { evalRunSchema, evalRunsResponseSchema, type EvalRun, type EvalRunInput } from "./evalContract.js";
+import {
+  dlqDropResponseSchema,
+  dlqListSchema,
+  dlqRetryResponseSchema,
+  ingestJobSchema,
+  jobListSchema,
+  type DeadLetter,
+  type IngestJob,
+  type JobItemInput,
+} from "./ingestJobsContract.js";
+import {
+  proposalListSchema,
+  ratingsResponseSchema,
+  storedProposalSchema,
+  thresholdHistorySchema,
+  type Proposal,
+  type ProposalDecision,
+  type ProposalStatus,
+  type ProposalType,
+  type RatingsResponse,
+  type StoredProposal,
+  type ThresholdChange,
+} from "./learningContract.js";
+import { deleteSourceItemsResponseSchema, sourceItemsResponseSchema, type StoredSourceItem } from "./sourcesContract.js";
 
 type IngestResponse = z.infer<typeof ingestResponseSchema>;
 type GcResponse = z.infer<typeof gcResponseSchema>;
+type DlqRetryResponse = z.infer<typeof dlqRetryResponseSchema>;
 
 /** aidb on this host, at its port from lib/ports.json. */
 export const defaultAidbUrl = `http://127.0.0.1:${ports.aidb}`;
@@ -60,6 +86,37 @@ export interface AidbClient {
     gaps(opts: { days: number; limit: number }): Promise<GapSummary[]>;
     /** `SELECT 1` on aidb's database through aidb; resolves with the round trip in ms. */
     ping(timeoutMs?: number): Promise<number>;
+  };
+  /** Resumable ingestion: documents queued in aidb, ingested in the background from a persisted position. */
+  jobs: {
+    create(label: string, items: JobItemInput[]): Promise<IngestJob>;
+    get(id: string): Promise<IngestJob | undefined>;
+    list(limit?: number): Promise<IngestJob[]>;
+  };
+  /** The dead-letter queue. */
+  dlq: {
+    list(opts?: { limit?: number; offset?: number }): Promise<{ total: number; items: DeadLetter[] }>;
+    retry(opts: { ids?: number[]; limit?: number }): Promise<DlqRetryResponse>;
+    drop(opts: { ids: number[] } | { all: true }): Promise<number>;
+  };
+  /** What each knowledge source's items were synced as. */
+  sources: {
+    items(sourceId: string): Promise<StoredSourceItem[]>;
+    deleteItems(sourceId: string, keys: string[]): Promise<{ deleted_items: number; deleted_documents: number }>;
+  };
+  /** The learning loop's record. */
+  learning: {
+    propose(proposal: Proposal, opts: { actor: string; at?: Date }): Promise<StoredProposal>;
+    list(opts?: { status?: ProposalStatus; type?: ProposalType; limit?: number }): Promise<StoredProposal[]>;
+    get(id: string): Promise<StoredProposal | undefined>;
+    decide(id: string, decision: Omit<ProposalDecision, "at"> & { at?: Date }): Promise<StoredProposal | undefined>;
+    ratings(since: Date, until: Date): Promise<RatingsResponse>;
+    thresholdHistory(limit?: number): Promise<ThresholdChange[]>;
+  };
+  /** `aq eval` runs. */
+  evalRuns: {
+    add(run: EvalRunInput): Promise<EvalRun>;
+    list(opts?: { suite?: string; limit?: number }): Promise<EvalRun[]>;
   };
 }
 
@@ -115,6 +172,36 @@ export function createAidbClient(opts: { url: string; timeoutMs: number; /** Sen
         await http.json("/interactions/ping", pingResponseSchema, { timeoutMs });
         return performance.now() - t0;
       },
+    },
+    jobs: {
+      create: (label, items) => http.json("/ingest/jobs", ingestJobSchema, { body: { label, items } }),
+      get: (jobId) => http.jsonOrNotFound(`/ingest/jobs/${id(jobId)}`, ingestJobSchema),
+      list: async (limit) => (await http.json("/ingest/jobs", jobListSchema, { query: { limit } })).jobs,
+    },
+    dlq: {
+      list: (o = {}) => http.json("/dlq", dlqListSchema, { query: { limit: o.limit, offset: o.offset } }),
+      retry: (o) => http.json("/dlq/retry", dlqRetryResponseSchema, { body: { ...(o.ids && { ids: o.ids }), ...(o.limit && { limit: o.limit }) } }),
+      drop: async (o) => (await http.json("/dlq/drop", dlqDropResponseSchema, { body: o })).dropped,
+    },
+    sources: {
+      items: async (sourceId) => (await http.json(`/sources/${id(sourceId)}/items`, sourceItemsResponseSchema)).items,
+      deleteItems: (sourceId, keys) => http.json(`/sources/${id(sourceId)}/items/delete`, deleteSourceItemsResponseSchema, { body: { keys } }),
+    },
+    learning: {
+      propose: (proposal, o) =>
+        http.json("/learning/proposals", storedProposalSchema, { body: { proposal, actor: o.actor, ...(o.at && { at: o.at.toISOString() }) } }),
+      list: async (o = {}) => (await http.json("/learning/proposals", proposalListSchema, { query: { status: o.status, type: o.type, limit: o.limit } })).proposals,
+      get: (proposalId) => http.jsonOrNotFound(`/learning/proposals/${id(proposalId)}`, storedProposalSchema),
+      decide: (proposalId, d) =>
+        http.jsonOrNotFound(`/learning/proposals/${id(proposalId)}/decision`, storedProposalSchema, {
+          body: { ...d, ...(d.at && { at: d.at.toISOString() }) },
+        }),
+      ratings: (since, until) => http.json("/learning/ratings", ratingsResponseSchema, { query: { since: since.toISOString(), until: until.toISOString() } }),
+      thresholdHistory: async (limit) => (await http.json("/learning/threshold-history", thresholdHistorySchema, { query: { limit } })).history,
+    },
+    evalRuns: {
+      add: (run) => http.json("/eval/runs", evalRunSchema, { body: run }),
+      list: async (o = {}) => (await http.json("/eval/runs", evalRunsResponseSchema, { query: { suite: o.suite, limit: o.limit } })).runs,
     },
   };
 }

@@ -43,6 +43,8 @@ export const ingestResultSchema = z.object({
   quarantined: z.boolean(),
   chunks: z.number().int(),
   error: z.string().optional(),
+  /** A failed document's entry in the dead-letter queue (`aq dlq list`). */
+  dead_letter_id: z.number().int().optional(),
 });
 
 export type IngestResult = z.infer<typeof ingestResultSchema>;

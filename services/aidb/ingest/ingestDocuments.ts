@@ -7,6 +7,20 @@ import { scoreInjection } from "../../shared/text/scoreInjection.js";
 import { chunkText } from "./chunkText.js";
 import { cleanJson, cleanText } from "./cleanText.js";
 import type { DocumentInput, IngestResult } from "../api/documentsContract.js";
+import { RetriesExhaustedError, withRetry } from "../../shared/retry/withRetry.js";
+import type { RetryPolicy } from "../../shared/retry/retryPolicy.js";
+
+/** A document that failed: its cleaned form (what a dead letter keeps), where and after how many tries. */
+export interface IngestFailure {
+  index: number;
+  /** The document as cleaned (sanitised, secrets redacted): never the raw input. */
+  document: DocumentInput;
+  stage: "embed" | "store" | "ingest";
+  attempts: number;
+  /** The dependency was unavailable (unreachable, timeout, 5xx, connection lost), not the document refused. */
+  transient: boolean;
+  error: string;
+}
 
 export interface IngestDeps {
   repo: DocumentRepository;
@@ -16,7 +30,15 @@ export interface IngestDeps {
   chunkTokens: number;
   chunkOverlapTokens: number;
   injectionThreshold: number;
+  /** Retries of embedding and storing; without it each is tried once. */
+  retry?: RetryPolicy;
+  /** Ends the waits between retries early (shutdown). */
+  signal?: AbortSignal;
+  /** Told of every document that failed to embed or store, after its retries. */
+  onFailed?: (failure: IngestFailure) => void;
 }
+
+const once: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 /**
  * The ingestion pipeline, per document: sanitise, redact secrets, score
@@ -24,6 +46,9 @@ export interface IngestDeps {
  * embedding model, embed, and store the document with all its chunks in one
  * transaction. Idempotent on (project, sha256 of the cleaned text). A failure
  * fails only its own document; the results say which were stored.
+ * Embedding and storing are retried with backoff and jitter (`deps.retry`);
+ * a document still failing is reported to `deps.onFailed` with its cleaned
+ * form, for the dead-letter queue.
  */
 export async function ingestDocuments(deps: IngestDeps, docs: DocumentInput[]): Promise<IngestResult[]> {
   const { repo, embedder } = deps;
@@ -81,6 +106,14 @@ export async function ingestDocuments(deps: IngestDeps, docs: DocumentInput[]): 
       index,
       result,
       chunkTexts,
+      cleaned: {
+        project: doc.project,
+        text: body.text,
+        ...(title !== null && { title }),
+        ...(source !== null && { source }),
+        source_trust: doc.source_trust,
+        metadata,
+      },
       row: {
         project: doc.project,
         title,
@@ -115,13 +148,21 @@ export async function ingestDocuments(deps: IngestDeps, docs: DocumentInput[]): 
     for (const p of group) {
       if (p.result.error) continue;
       try {
-        const started = performance.now();
-        const stored = await repo.insert(p.row);
-        deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
+        const stored = await withRetry(
+          async () => {
+            const started = performance.now();
+            const r = await repo.insert(p.row);
+            deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
+            return r;
+          },
+          { policy: deps.retry ?? once, signal: deps.signal, onRetry: (info) => retried(deps, "store", info, [p.index]) },
+        );
         Object.assign(p.result, { id: stored.id, status: stored.duplicate ? "duplicate" : "stored", chunks: p.row.chunks.length });
       } catch (err) {
-        p.result.error = `storing failed: ${(err as Error).message}`;
-        deps.logger.error({ event: "ingest_store_failed", index: p.index, err }, "storing a document failed");
+        const e = err as RetriesExhaustedError;
+        p.result.error = `storing failed: ${e.message}`;
+        deps.logger.error({ event: "ingest_store_failed", index: p.index, attempts: e.attempts, err: e.lastError }, "storing a document failed");
+        failed(deps, p, "store", e);
       }
     }
   }
@@ -144,7 +185,11 @@ async function embedGroup(deps: IngestDeps, group: Pending[]): Promise<void> {
     p.row.chunks = p.chunkTexts.map((text, k) => ({ text, embedding: vectors[k] }));
   };
   try {
-    const vectors = await deps.embedder.embed(group.flatMap((p) => p.chunkTexts));
+    const vectors = await withRetry(() => deps.embedder.embed(group.flatMap((p) => p.chunkTexts)), {
+      policy: deps.retry ?? once,
+      signal: deps.signal,
+      onRetry: (info) => retried(deps, "embed", info, group.map((p) => p.index)),
+    });
     let k = 0;
     for (const p of group) {
       assign(p, vectors.slice(k, k + p.chunkTexts.length));
@@ -152,13 +197,31 @@ async function embedGroup(deps: IngestDeps, group: Pending[]): Promise<void> {
     }
     return;
   } catch (err) {
-    if (group.length === 1) {
-      group[0].result.error = `embedding failed: ${(err as Error).message}`;
-      deps.logger.error({ event: "ingest_embed_failed", index: group[0].index, err }, "embedding a document failed");
+    const e = err as RetriesExhaustedError;
+    // One document alone, or the embedder itself unavailable (splitting the
+    // group would only try every document again against a service that is down).
+    if (group.length === 1 || e.transient) {
+      for (const p of group) {
+        p.result.error = `embedding failed: ${e.message}`;
+        deps.logger.error({ event: "ingest_embed_failed", index: p.index, attempts: e.attempts, transient: e.transient, err: e.lastError }, "embedding a document failed");
+        failed(deps, p, "embed", e);
+      }
       return;
     }
   }
   for (const p of group) await embedGroup(deps, [p]);
+}
+
+function retried(deps: IngestDeps, stage: "embed" | "store", info: { retry: number; delayMs: number; error: unknown }, indexes: number[]): void {
+  deps.metrics.retries.inc({ stage });
+  deps.logger.warn(
+    { event: "ingest_retry", stage, retry: info.retry, delay_ms: info.delayMs, documents: indexes.length, error: (info.error as Error)?.message },
+    `${stage} failed; retrying in ${info.delayMs} ms`,
+  );
+}
+
+function failed(deps: IngestDeps, p: Pending, stage: "embed" | "store", e: RetriesExhaustedError): void {
+  deps.onFailed?.({ index: p.index, document: p.cleaned, stage, attempts: e.attempts, transient: e.transient, error: e.message });
 }
 
 interface Pending {
@@ -166,4 +229,5 @@ interface Pending {
   result: IngestResult;
   row: Parameters<DocumentRepository["insert"]>[0];
   chunkTexts: string[];
+  cleaned: DocumentInput;
 }

@@ -3,7 +3,8 @@ import type { KernelApp } from "../../shared/http/buildKernel.js";
 import { HttpError } from "../../shared/http/HttpError.js";
 import type { AidbRuntime } from "../AidbRuntime.js";
 import { documentFeedbackSchema, documentInputSchema, ingestBatchSchema, type DocumentInput } from "../api/documentsContract.js";
-import { ingestDocuments } from "../ingest/ingestDocuments.js";
+import { ingestDocuments, type IngestFailure } from "../ingest/ingestDocuments.js";
+import { ingestRetryPolicy } from "../ingest/ingestItems.js";
 import { idParams, queryInt } from "../../shared/http/queryFields.js";
 
 /** POST/GET /documents, GET/DELETE /documents/:id, POST /documents/:id/feedback. */
@@ -38,6 +39,7 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
         });
       }
     });
+    const failures: IngestFailure[] = [];
     const results = await ingestDocuments(
       {
         repo: runtime.documents,
@@ -47,9 +49,24 @@ export async function documentsRoute(app: KernelApp, { runtime }: { runtime: Aid
         chunkTokens: config.chunkTokens,
         chunkOverlapTokens: config.chunkOverlapTokens,
         injectionThreshold: config.injectionThreshold,
+        retry: ingestRetryPolicy(config),
+        onFailed: (f) => failures.push(f),
       },
       docs,
     );
+    // Documents that failed after their retries wait in the dead-letter queue (cleaned) for `aq dlq retry`.
+    if (failures.length > 0) {
+      try {
+        const ids = await runtime.deadLetters.add(failures.map((f) => ({ item: { document: f.document }, stage: f.stage, error: f.error, attempts: f.attempts })));
+        runtime.metrics.deadLettered.inc(ids.length);
+        failures.forEach((f, k) => {
+          results[f.index]!.dead_letter_id = ids[k];
+          request.log.error({ event: "ingest_dead_lettered", index: f.index, dead_letter_id: ids[k], stage: f.stage, attempts: f.attempts, error: f.error }, "document dead-lettered");
+        });
+      } catch (err) {
+        request.log.error({ event: "dead_letter_failed", documents: failures.length, err }, "could not dead-letter the failed documents");
+      }
+    }
     // A stored document changes what its project's searches return: bump the
     // semantic-cache stamps before answering (never fails the request).
     const changed = new Set(results.filter((r) => r.status === "stored").map((r) => docs[r.index]!.project));

@@ -43,7 +43,8 @@ describe.each(drivers)("the interactions tables on the %s driver", (_name, open)
     await db.query("INSERT INTO query_gaps (query_text_hash, query_text, score, collection_searched, interaction_id) VALUES ('h', 'kept', 0.1, '*', $1)", [old.rows[0].id]);
 
     const upgraded = await migrate(db, { dimensions: 8 });
-    expect(upgraded.applied).toEqual([4]);
+    // Migration 4 and every later one.
+    expect(upgraded.applied).toEqual(migrations.filter((m) => m.version >= 4).map((m) => m.version));
     expect(upgraded.version).toBe(latestVersion);
     expect(await tables(db)).not.toContain("coordinator_schema_migrations");
     expect((await db.query("SELECT query_text FROM interactions")).rows).toEqual([{ query_text: "kept" }]);
