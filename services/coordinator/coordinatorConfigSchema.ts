@@ -23,6 +23,12 @@ export const coordinatorConfigSchema = z
     inferenceUrl: httpUrl().default(`http://127.0.0.1:${ports.inferenceChat}`),
     /** The inference service that embeds queries for the semantic cache; default: inferenceUrl. */
     embeddingsUrl: httpUrl().optional(),
+    /**
+     * Put before a question when it is embedded for the semantic cache: the
+     * embedding model's query prefix (lib/models.json `prefixes.query`, e.g.
+     * nomic-embed-text's `search_query: `; NixOS renders it). Default: none.
+     */
+    embedQueryPrefix: z.string().max(200).default(""),
     /** An inference service with a reranker (`/v1/rerank`); without it the rerank stage is skipped. */
     rerankUrl: httpUrl().optional(),
     aidbUrl: httpUrl().default(`http://127.0.0.1:${ports.aidb}`),
@@ -54,7 +60,11 @@ export const coordinatorConfigSchema = z
     /** LLM rewriting of the query into alternative phrasings (off by default). */
     queryRewrite: boolField().default(false),
     queryRewriteTimeoutMs: intField(1, 60_000).default(4000),
-    /** Whether the local model can follow response_format (llama.cpp grammars can). */
+    /**
+     * Whether the local model may be given response_format. The model's own
+     * capability comes from the inference service's /status (lib/models.json
+     * `json_schema`); false keeps structured output off the local model whatever it reports.
+     */
     localStructuredOutput: boolField().default(true),
     /** The local /health + /status probe: its timeout and how long a result is reused. */
     healthTimeoutMs: intField(1, 60_000).default(500),

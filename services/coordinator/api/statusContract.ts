@@ -8,6 +8,10 @@ export const localBackendStatusSchema = z.looseObject({
   url: z.string(),
   healthy: z.boolean(),
   loading: z.boolean(),
+  /** Its model is still being downloaded (first boot): queries go to the remote, or get 503. */
+  downloading: z.boolean().optional(),
+  /** Of the download while downloading, of the load while loading. */
+  load_progress_pct: z.number().min(0).max(100).optional(),
   /** p95 of answers in milliseconds; null before the first. */
   p95_ms: z.number().nullable(),
   queue_depth: z.number().int(),

@@ -21,6 +21,12 @@ export interface LookupRequest {
   /** Separates answers of different endpoints (default "query"); 1-32 of a-z 0-9 _ -. */
   namespace?: string;
   variant: Variant;
+  /**
+   * The local chat model's identity (its sha256 or file name); part of the
+   * scope, so answers from another model are not found. Absent: unknown
+   * (the local model did not say), a scope of its own.
+   */
+  model?: string;
   /** A hash of the normalised query (e.g. sha256 hex); other strings are hashed again. */
   queryHash: string;
   /**
@@ -44,6 +50,8 @@ export interface StoreRequest {
   project?: string;
   namespace?: string;
   variant: Variant;
+  /** The chat model identity the lookup used (LookupRequest.model). */
+  model?: string;
   queryHash: string;
   /** The query's embedding; default: the one the lookup computed. Without either, only exact hits find the entry. */
   embedding?: number[];

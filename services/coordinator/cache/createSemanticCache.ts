@@ -150,7 +150,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         redis.markSkipped();
         return miss(variant, `redis_unavailable: ${redis.unavailable()}`);
       }
-      const base = scopeBase(variant, q.project, q.namespace);
+      const base = scopeBase(variant, q.project, q.namespace, q.model);
       const hash = keyHash(q.queryHash);
       let stamps: CacheStamps;
       let scope: string;
@@ -237,7 +237,7 @@ export async function createSemanticCache(opts: SemanticCacheOptions): Promise<S
         redis.markSkipped();
         return;
       }
-      const scope = scopeKey(scopeBase(q.variant, q.project, q.namespace), stamps);
+      const scope = scopeKey(scopeBase(q.variant, q.project, q.namespace, q.model), stamps);
       const multi = client.multi();
       multi.set(entryKey(scope, hash), json, "EX", o.ttlSeconds);
       if (embedding && embedding.length > 0 && embedding.every(Number.isFinite)) {

@@ -3,9 +3,9 @@ import { projectTag } from "../../shared/cacheStamps/stampKeys.js";
 import type { CacheStamps, Variant } from "./SemanticCache.js";
 
 /**
- * Keys of one scope (variant, project, corpus stamp, fusion stamp):
- *   semcache:v1:<variant>:<p<32 hex>|all>:c<corpus>:f<fusion>:q:<query hash>  the answer (JSON)
- *   semcache:v1:<variant>:<p<32 hex>|all>:c<corpus>:f<fusion>:recent          the newest queries' vectors (a capped list)
+ * Keys of one scope (variant, project, chat model, corpus stamp, fusion stamp):
+ *   semcache:v1:<variant>:<p<32 hex>|all>[:m<16 hex>]:c<corpus>:f<fusion>:q:<query hash>  the answer (JSON)
+ *   semcache:v1:<variant>:<p<32 hex>|all>[:m<16 hex>]:c<corpus>:f<fusion>:recent          the newest queries' vectors (a capped list)
  * The stamped part is built in Lua too (lookupScript), so the formats must match.
  */
 export const SEMCACHE_PREFIX = "semcache:v1:";
@@ -14,11 +14,14 @@ export const SEMCACHE_PREFIX = "semcache:v1:";
 /**
  * An entry's scope before the stamps: the namespace (which endpoint's
  * answers: /query's and the front door's have different prompts and shapes),
- * the A/B variant and the project.
+ * the A/B variant, the project, and the local chat model that was loaded
+ * (`m` + 16 hex of the sha256 of its identity), so that a model change leaves
+ * the previous model's answers behind.
  */
-export function scopeBase(variant: Variant, project: string | undefined, namespace = "query"): string {
+export function scopeBase(variant: Variant, project: string | undefined, namespace = "query", model?: string): string {
   if (!/^[a-z0-9_-]{1,32}$/.test(namespace)) throw new RangeError(`cache namespace must be 1-32 of a-z 0-9 _ -, got ${JSON.stringify(namespace)}`);
-  return `${SEMCACHE_PREFIX}${namespace === "query" ? "" : `${namespace}:`}${variant}:${project === undefined ? "all" : projectTag(project)}`;
+  const modelTag = model === undefined ? "" : `:m${createHash("sha256").update(model, "utf8").digest("hex").slice(0, 16)}`;
+  return `${SEMCACHE_PREFIX}${namespace === "query" ? "" : `${namespace}:`}${variant}:${project === undefined ? "all" : projectTag(project)}${modelTag}`;
 }
 
 export function scopeKey(base: string, stamps: CacheStamps): string {

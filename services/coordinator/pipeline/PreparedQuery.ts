@@ -62,6 +62,8 @@ export interface PreparedBase {
   project?: string;
   variant: Variant;
   queryHash: string;
+  /** The local chat model's identity when the question came (the semantic cache's scope). */
+  cacheModel?: string;
   timings: Timings;
   /** The best retrieval score behind the answer (null: nothing was searched). */
   bestScore: number | null;
@@ -87,6 +89,8 @@ export interface ReadyQuery extends PreparedBase {
   sources: RetrievedSource[];
   localConfidence: number;
   decision: BackendDecision;
+  /** The local model's download (or load) progress, when /status gave one. */
+  localLoadProgressPct?: number;
 }
 
 export type PreparedQuery = CachedQuery | ReadyQuery;

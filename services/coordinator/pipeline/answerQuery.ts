@@ -2,6 +2,7 @@ import type { FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { ChatCompletion } from "../clients/createChatBackend.js";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
+import { HttpError } from "../../shared/http/HttpError.js";
 import { SseWriter } from "../../shared/http/SseWriter.js";
 import { finishTimings } from "./finishTimings.js";
 import { completeWithFallback, streamWithFallback, toHttpError, type Generated } from "./generateAnswer.js";
@@ -65,8 +66,23 @@ export async function answerQuery(rt: CoordinatorRuntime, format: AnswerFormat, 
     rt.metrics.requests.inc({ endpoint, outcome: "cache_hit" });
     return format.fromCache(p, req.stream, req.reply);
   }
+  if (p.decision.action === "unavailable") {
+    // No backend can answer yet (the local model is still being downloaded, no remote): 503, try again later.
+    const err = new HttpError(
+      503,
+      "local_model_downloading",
+      `the local model is still being downloaded (${p.localLoadProgressPct ?? 0}%) and no remote backend can answer; ask again later`,
+      { load_progress_pct: p.localLoadProgressPct ?? 0 },
+      { "retry-after": String(DOWNLOADING_RETRY_AFTER_S) },
+    );
+    recordFailure(rt, p, err, false);
+    throw err;
+  }
   return req.stream ? streamAnswer(rt, format, p, req) : completeAnswer(rt, format, p, req);
 }
+
+/** Seconds a client is told to wait (Retry-After) while no backend can answer because the local model downloads. */
+export const DOWNLOADING_RETRY_AFTER_S = 30;
 
 /** A failed generation: timed, recorded with its error, counted. */
 function recordFailure(rt: CoordinatorRuntime, p: ReadyQuery, err: unknown, aborted: boolean): void {

@@ -17,8 +17,8 @@ export interface CacheLookupStage {
  * same moment (retrieval is needed on a miss anyway).
  */
 export async function lookupCachedAnswer(
-  rt: Pick<CoordinatorRuntime, "cache" | "embedder" | "metrics">,
-  req: { input: PrepareInput; query: string; variant: Variant; queryHash: string; retrieval: RetrievalRun },
+  rt: Pick<CoordinatorRuntime, "cache" | "embedder" | "metrics" | "config">,
+  req: { input: PrepareInput; query: string; variant: Variant; queryHash: string; retrieval: RetrievalRun; model?: string },
   log: Logger,
   signal?: AbortSignal,
 ): Promise<CacheLookupStage> {
@@ -29,13 +29,15 @@ export async function lookupCachedAnswer(
     project: req.input.project,
     namespace: req.input.endpoint,
     variant: req.variant,
+    model: req.model,
     queryHash: req.queryHash,
     embed: req.input.semanticCache
       ? async () => {
           void req.retrieval.start();
           const e0 = performance.now();
           try {
-            embedding = await rt.embedder.embed(req.query, signal);
+            // With the embedding model's query prefix (nomic-embed-text's `search_query: `), as aidb searches.
+            embedding = await rt.embedder.embed(rt.config.embedQueryPrefix + req.query, signal);
           } catch (err) {
             rt.metrics.backendErrors.inc({ backend: "embeddings", kind: (err as { kind?: string }).kind ?? "error" });
             throw err;

@@ -46,13 +46,16 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
   };
   const variant = assignVariant(rt.config.abVariantBFraction);
   const queryHash = hashQuery(question.query, input.project, input.cacheKeyExtra);
-  // The local model's health is needed for the context budget and the route; ask now, read later.
+  // The local model's health is needed for the cache scope (which model
+  // answers), the context budget and the route. The probe's result is
+  // shared and reused for healthCacheMs, so this is rarely a request.
   const health = rt.localProbe.check();
   const retrieval = startRetrieval(rt, input, question, log, signal);
+  const cacheModel = (await health).modelId;
 
-  const cached = await lookupCachedAnswer(rt, { input, query: question.query, variant, queryHash, retrieval }, log, signal);
+  const cached = await lookupCachedAnswer(rt, { input, query: question.query, variant, queryHash, retrieval, model: cacheModel }, log, signal);
   timings.cache_ms = cached.cacheMs;
-  const base = { id, endpoint: input.endpoint, started, query: question.query, expanded: question.expanded, project: input.project, variant, queryHash, timings, log };
+  const base = { id, endpoint: input.endpoint, started, query: question.query, expanded: question.expanded, project: input.project, variant, queryHash, cacheModel, timings, log };
 
   if (cached.lookup.hit) {
     if (retrieval.started) void retrieval.start().catch(() => {});
@@ -93,5 +96,6 @@ export async function prepareQuery(rt: CoordinatorRuntime, input: PrepareInput, 
     bestScore,
     localConfidence,
     decision,
+    ...(probed.loadProgressPct !== undefined && { localLoadProgressPct: probed.loadProgressPct }),
   };
 }

@@ -95,7 +95,7 @@ export function recordInteraction(rt: CoordinatorRuntime, p: PreparedQuery, outc
 
   if (p.kind === "ready" && outcome.cacheEntry && outcome.status === "ok" && outcome.response !== "" && p.cacheStamps) {
     const entry = { ...outcome.cacheEntry, best_score: p.bestScore };
-    void rt.cache.store({ project: p.project, namespace: p.endpoint, variant: p.variant, queryHash: p.queryHash, embedding: p.embedding, entry, stamps: p.cacheStamps }).catch((err) => {
+    void rt.cache.store({ project: p.project, namespace: p.endpoint, variant: p.variant, model: p.cacheModel, queryHash: p.queryHash, embedding: p.embedding, entry, stamps: p.cacheStamps }).catch((err) => {
       p.log.warn({ event: "semantic_cache_store_failed", err }, "could not store the answer in the semantic cache");
     });
   }

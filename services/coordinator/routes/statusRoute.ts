@@ -38,6 +38,8 @@ export async function statusRoute(app: KernelApp, { runtime: rt }: { runtime: Co
           url: rt.config.inferenceUrl,
           healthy: local.healthy,
           loading: local.loading,
+          downloading: local.downloading,
+          ...(local.loadProgressPct !== undefined && { load_progress_pct: local.loadProgressPct }),
           p95_ms: p95ms(rt.routingMetrics.p95Seconds("local")),
           queue_depth: local.queueDepth ?? 0,
           ...(local.queueLimit !== undefined && { queue_limit: local.queueLimit }),

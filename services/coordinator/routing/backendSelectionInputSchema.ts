@@ -14,9 +14,11 @@ export const backendSelectionInputSchema = z
       healthy: z.boolean(),
       /** The local model is still loading. */
       loading: z.boolean(),
+      /** The local model's file is still being downloaded (first boot): it cannot answer. */
+      downloading: z.boolean().optional(),
       queueDepth: z.number().int().min(0),
       queueLimit: z.number().int().min(0),
-      /** From config: the local model can follow a JSON schema / grammar. */
+      /** The local model can follow a JSON schema / grammar: /status capabilities, else the localStructuredOutput setting. */
       structuredOutput: z.boolean(),
       /** The local model can call functions (/status function_calling); unknown counts as able (it refuses tools with a 400 if not). */
       functionCalling: z.boolean().optional(),

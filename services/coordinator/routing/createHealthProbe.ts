@@ -21,6 +21,18 @@ export interface HealthProbeResult {
   queueLimit?: number;
   /** Tokens of the chat context (per sequence), from /status. */
   contextSize?: number;
+  /** The chat model file is still being downloaded (first boot): the local model cannot answer yet. */
+  downloading: boolean;
+  /** /status load_progress_pct: of the download while downloading, of the load while loading. */
+  loadProgressPct?: number;
+  /** The chat model can follow response_format (/status capabilities.structuredOutput); absent when /status does not say. */
+  structuredOutput?: boolean;
+  /**
+   * The loaded chat model's identity (its sha256, else its file name), from
+   * /status: part of the semantic cache's scope, so a model change leaves the
+   * previous model's answers behind.
+   */
+  modelId?: string;
   /** The loaded chat model's name, from /status. */
   modelName?: string;
   /** The chat model can call functions (/status capabilities.toolCalling, else function_calling); absent when /status does not say. */
@@ -49,22 +61,28 @@ export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
   async function probe(): Promise<HealthProbeResult> {
     const started = performance.now();
     const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
-    const unhealthy = (error: string): HealthProbeResult => ({ healthy: false, loading: false, error, latencyMs: latencyMs() });
+    const unhealthy = (error: string): HealthProbeResult => ({ healthy: false, loading: false, downloading: false, error, latencyMs: latencyMs() });
     const [health, status] = await Promise.allSettled([inference.health(), inference.status()]);
     if (health.status === "rejected") return unhealthy(describeFailure("/health", health.reason, timeoutMs));
     if (status.status === "rejected") return unhealthy(describeFailure("/status", status.reason, timeoutMs));
     const s = status.value;
     const loading = s.loading === true;
+    const downloading = s.downloading === true;
     const healthy = loading || s.healthy !== false;
+    const modelId = s.model_sha256 ?? s.model_name ?? undefined;
     return {
       healthy,
       loading,
+      downloading,
+      ...(typeof s.load_progress_pct === "number" && { loadProgressPct: s.load_progress_pct }),
+      ...(typeof s.capabilities?.structuredOutput === "boolean" && { structuredOutput: s.capabilities.structuredOutput }),
+      ...(modelId && { modelId }),
       ...(s.queue_depth !== undefined && { queueDepth: s.queue_depth }),
       ...(s.queue_limit !== undefined && { queueLimit: s.queue_limit }),
       ...(typeof s.context_size === "number" && { contextSize: s.context_size }),
       ...(typeof s.model_name === "string" && { modelName: s.model_name }),
       ...functionCallingOf(s),
-      ...(!healthy && { error: s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
+      ...(!healthy && { error: downloading ? `model downloading (${s.load_progress_pct ?? 0}%)` : s.error ? `model unhealthy: ${s.error}` : "model unhealthy" }),
       latencyMs: latencyMs(),
     };
   }

@@ -29,7 +29,7 @@ export function createRoutingMetrics(opts: { registry: Registry; now?: () => num
   });
   const decisions = new Counter({
     name: "hybrid_route_decisions_total",
-    help: "Routing decisions by backend and action (generate or queue)",
+    help: "Routing decisions by backend and action (generate, queue, or unavailable: no backend can answer)",
     labelNames: ["backend", "action"] as const,
     registers,
   });

@@ -29,9 +29,11 @@ export function decideRoute(
     local: {
       healthy: health.healthy,
       loading: health.loading,
+      downloading: health.downloading,
       queueDepth: health.queueDepth ?? 0,
       queueLimit: health.queueLimit ?? Number.MAX_SAFE_INTEGER,
-      structuredOutput: rt.config.localStructuredOutput,
+      // A fact of the loaded model (/status capabilities); localStructuredOutput=false overrides it.
+      structuredOutput: (health.structuredOutput ?? true) && rt.config.localStructuredOutput,
       ...(health.functionCalling !== undefined && { functionCalling: health.functionCalling }),
     },
     remote: { configured: rt.remote !== undefined, circuit: circuit.state },

@@ -4,17 +4,20 @@ export type { BackendSelectionInput } from "./backendSelectionInputSchema.js";
 
 export interface BackendDecision {
   backend: "local" | "remote";
-  action: "generate" | "queue";
+  /** `unavailable`: no backend can answer (the local model is still being downloaded and no remote can take it): 503 with Retry-After. */
+  action: "generate" | "queue" | "unavailable";
   reason: string;
   local_confidence_score: number;
   threshold: number;
-  fallback_reason?: "local_unhealthy" | "local_loading_queue_full";
+  fallback_reason?: "local_unhealthy" | "local_loading_queue_full" | "local_downloading";
   routing_override?: "structured_output_required" | "tool_calling_required";
 }
 
 /**
  * The one place that picks the backend. Rules, first match wins:
  * 1. force_remote / force_local (force_remote without a remote → local);
+ * 1c. local model still being downloaded → remote (fallback_reason local_downloading), or,
+ *     with no usable remote (or force_local), nobody: action `unavailable` (503, Retry-After);
  * 2. local unhealthy → remote (fallback_reason local_unhealthy);
  * 3. local loading → queue locally, or remote when the queue is full;
  * 4. structured output the local model cannot do → remote (routing_override);
@@ -42,10 +45,15 @@ export function selectLlmBackend(input: BackendSelectionInput): BackendDecision 
   const remote = (reason: string, extra: Pick<BackendDecision, "fallback_reason" | "routing_override"> = {}): BackendDecision =>
     remoteUnavailable ? local(remoteUnavailable, localAction) : { backend: "remote", action: "generate", reason, ...base, ...extra };
 
-  if (input.forceRemote) {
+  if (input.forceRemote && !(input.local.downloading && !input.remote.configured)) {
     return input.remote.configured
       ? { backend: "remote", action: "generate", reason: "force_remote", ...base }
       : local("force_remote_but_remote_not_configured", localAction);
+  }
+  if (input.local.downloading) {
+    // Its file is not there yet: the local model cannot answer, however long a request waits.
+    if (input.forceLocal || remoteUnavailable) return { backend: "local", action: "unavailable", reason: "local_downloading", ...base };
+    return { backend: "remote", action: "generate", reason: "local_downloading", fallback_reason: "local_downloading", ...base };
   }
   if (input.forceLocal) return local("force_local", localAction);
   if (!input.local.healthy) return remote("local_unhealthy", { fallback_reason: "local_unhealthy" });

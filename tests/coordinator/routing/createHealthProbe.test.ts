@@ -46,6 +46,23 @@ describe("createHealthProbe", () => {
     expect(hits).toEqual({ "/health": 1, "/status": 1 });
   });
 
+  it("reports a model still being downloaded: not healthy, downloading, with the progress", async () => {
+    const { baseUrl } = await fakeInference(inference({ loading: false, downloading: true, healthy: false, load_progress_pct: 42, error: null, model_sha256: null, model_name: null }));
+    const r = await createHealthProbe({ baseUrl }).check();
+    expect(r).toMatchObject({ healthy: false, loading: false, downloading: true, loadProgressPct: 42, error: "model downloading (42%)" });
+    expect(r.modelId).toBeUndefined();
+  });
+
+  it("passes on the model's identity (sha256, else name) and its structured-output capability", async () => {
+    const sha = "a".repeat(64);
+    const withSha = await fakeInference(inference({ loading: false, healthy: true, model_sha256: sha, model_name: "demo", capabilities: { structuredOutput: false, toolCalling: true } }));
+    expect(await createHealthProbe({ baseUrl: withSha.baseUrl }).check()).toMatchObject({ downloading: false, modelId: sha, structuredOutput: false });
+    const nameOnly = await fakeInference(inference({ loading: false, healthy: true, model_name: "demo.gguf" }));
+    const r = await createHealthProbe({ baseUrl: nameOnly.baseUrl }).check();
+    expect(r.modelId).toBe("demo.gguf");
+    expect(r.structuredOutput).toBeUndefined();
+  });
+
   it("reports a loading model as reachable and loading (inference says healthy: false while loading)", async () => {
     const { baseUrl } = await fakeInference(inference({ loading: true, healthy: false, queue_depth: 0, queue_limit: 8 }));
     const r = await createHealthProbe({ baseUrl }).check();

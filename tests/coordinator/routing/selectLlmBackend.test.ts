@@ -29,6 +29,14 @@ const cases: [string, BackendSelectionInput, Expected][] = [
   ["force_local beats a low score", input({ forceLocal: true, localConfidenceScore: 0.1 }), { backend: "local", action: "generate", reason: "force_local" }],
   ["force_local beats structured output", input({ forceLocal: true, structuredOutputRequested: true, local: { structuredOutput: false } }), { backend: "local", action: "generate", reason: "force_local" }],
   ["force_local while loading queues", input({ forceLocal: true, local: { loading: true } }), { backend: "local", action: "queue", reason: "force_local" }],
+  // 1c. local model still being downloaded (first boot): the remote, or nobody
+  ["downloading local goes remote", input({ local: { healthy: false, downloading: true } }), { backend: "remote", action: "generate", reason: "local_downloading", fallback_reason: "local_downloading" }],
+  ["downloading beats prefer_local and a perfect score", input({ preferLocal: true, localConfidenceScore: 1, local: { healthy: false, downloading: true } }), { backend: "remote", action: "generate", reason: "local_downloading", fallback_reason: "local_downloading" }],
+  ["downloading without a remote: no backend can answer", input({ local: { healthy: false, downloading: true }, remote: { configured: false } }), { backend: "local", action: "unavailable", reason: "local_downloading" }],
+  ["downloading with the circuit open: no backend can answer", input({ local: { healthy: false, downloading: true }, remote: { circuit: "open" } }), { backend: "local", action: "unavailable", reason: "local_downloading" }],
+  ["force_local while downloading cannot be honoured", input({ forceLocal: true, local: { healthy: false, downloading: true } }), { backend: "local", action: "unavailable", reason: "local_downloading" }],
+  ["force_remote while downloading goes remote", input({ forceRemote: true, local: { healthy: false, downloading: true } }), { backend: "remote", action: "generate", reason: "force_remote" }],
+  ["force_remote without a remote while downloading: no backend can answer", input({ forceRemote: true, local: { healthy: false, downloading: true }, remote: { configured: false } }), { backend: "local", action: "unavailable", reason: "local_downloading" }],
   // 2. local unhealthy
   ["unhealthy local goes remote", input({ local: { healthy: false } }), { backend: "remote", action: "generate", reason: "local_unhealthy", fallback_reason: "local_unhealthy" }],
   ["unhealthy beats loading with room", input({ local: { healthy: false, loading: true } }), { backend: "remote", action: "generate", reason: "local_unhealthy", fallback_reason: "local_unhealthy" }],
