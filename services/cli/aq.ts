@@ -40,6 +40,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/gcCommand.js")).gcCommand(argv, io),
     summary: "gc [--dry-run]   delete stale, never-used documents from aidb",
   },
+  proposals: {
+    run: async (argv, io) => (await import("./commands/proposalsCommand.js")).proposalsCommand(argv, io),
+    summary: "proposals list|show|approve|reject|generate   the learning loop's proposed changes (threshold, rewrites, code)",
+  },
   dlq: {
     run: async (argv, io) => (await import("./commands/dlqCommand.js")).dlqCommand(argv, io),
     summary: "dlq list|retry|drop [--id N]   documents aidb dead-lettered after their retries",

@@ -13,6 +13,7 @@ import type { HealthProbe } from "./routing/createHealthProbe.js";
 import type { RoutingMetrics } from "./routing/createRoutingMetrics.js";
 import type { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
 import type { InteractionStore } from "./store/InteractionStore.js";
+import type { LearningLoop } from "./learning/createLearningLoop.js";
 import type { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
 
 export type TelemetryLog = ReturnType<typeof createTelemetryLog>;
@@ -40,6 +41,8 @@ export interface CoordinatorRuntime {
   store: InteractionStore;
   telemetry: TelemetryLog;
   expansion: QueryExpansionMap;
+  /** The learning loop: the weekly job and the application of proposals (docs/learning.md). */
+  learning: LearningLoop;
   /** Interactions being written, by id: feedback waits for its row. */
   pendingRecords: Map<string, Promise<unknown>>;
   /** The last failure of each dependency, for /status; deleted when it works again. */

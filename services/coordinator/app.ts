@@ -34,6 +34,8 @@ import { createRoutingMetrics } from "./routing/createRoutingMetrics.js";
 import { RoutingConfigStore } from "./routing/RoutingConfigStore.js";
 import { createAidbInteractionStore } from "./store/createAidbInteractionStore.js";
 import type { InteractionStore } from "./store/InteractionStore.js";
+import { createLearningLoop } from "./learning/createLearningLoop.js";
+import { proposalsRoute } from "./routes/proposalsRoute.js";
 import { createTelemetryLog } from "./telemetry/createTelemetryLog.js";
 
 export const TELEMETRY_FILE = "telemetry.jsonl";
@@ -51,6 +53,8 @@ export interface CoordinatorAppOptions {
   logRing?: LogRing;
 }
 
+  /** The learning loop's clock (tests simulate weeks); default the real time. */
+  clock?: () => Date;
 export interface CoordinatorApp {
   app: KernelApp;
   runtime: CoordinatorRuntime;
@@ -148,6 +152,14 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
       expansion,
       pendingRecords: new Map(),
       degraded: new Map(),
+      learning: createLearningLoop({
+        aidb,
+        routingConfig,
+        config,
+        logger,
+        clock: opts.clock ?? (() => new Date()),
+        changesFile: config.learningChangesFile ?? join(config.stateDir, "learning-changes.md"),
+      }),
     };
 
     const probeDb = async () => {
@@ -210,6 +222,7 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     await app.register(dashboardRoute);
     await app.register(healthAggregateRoute, { runtime, database: { target: "aidb store (SELECT 1 through aidb)", ping: (ms: number) => store.ping(ms) } });
     await app.register(internalsRoute, { runtime });
+    await app.register(proposalsRoute, { runtime });
     await app.register(logsRoute, { logRing });
     await app.register(configEnvRoute, { runtime });
 

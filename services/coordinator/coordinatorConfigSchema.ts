@@ -85,6 +85,23 @@ export const coordinatorConfigSchema = z
     abVariantBFraction: numberField(0, 1).default(0),
     /** Telemetry JSONL rotates to .1 beyond this size. */
     telemetryMaxBytes: intField(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    /** The learning loop (docs/learning.md): ratings the weekly job needs in its 7-day window before it proposes anything. */
+    learningMinRatings: intField(1, 1_000_000).default(20),
+    /** Ratings a query-type bucket needs to count on its own (fewer: pooled with the rest). */
+    learningMinBucketRatings: intField(1, 1_000_000).default(5),
+    /** The local model's success rate the threshold steers towards, and the band around it where nothing changes. */
+    learningTargetSuccessRate: numberField(0, 1).default(0.75),
+    learningDeadBand: numberField(0, 1).default(0.05),
+    /** The largest threshold change per week (never more than 0.05), and the range the threshold stays in. */
+    learningMaxStep: numberField(0.001, 0.05).default(0.05),
+    learningThresholdMin: numberField(0, 1).default(0.3),
+    learningThresholdMax: numberField(0, 1).default(0.9),
+    /** Apply the weekly job's proposals at once instead of waiting for `aq proposals approve`. */
+    learningAutoApply: boolField().default(false),
+    /** Share of the week's questions recorded as knowledge gaps above which more query rewrites are proposed (with queryRewrite on). */
+    learningGapRateForRewrites: numberField(0, 1).default(0.3),
+    /** The tracked file code_change_required proposals are appended to when approved; default <stateDir>/learning-changes.md. */
+    learningChangesFile: z.string().min(1).optional(),
     shutdownTimeoutMs: intField(0, 600_000).default(30_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** API keys, rate limits (in redisUrl's Redis when set), audit: docs/operations.md. */
@@ -93,6 +110,9 @@ export const coordinatorConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     refineListenAccess(c, ctx);
+    if (c.learningThresholdMin > c.learningThresholdMax) {
+      ctx.addIssue({ code: "custom", path: ["learningThresholdMin"], message: "must be at most learningThresholdMax" });
+    }
     if (c.remoteLlmKeyFile && !c.remoteLlmUrl) {
       ctx.addIssue({ code: "custom", path: ["remoteLlmKeyFile"], message: "set remoteLlmUrl too (a key without a remote is a mistake)" });
     }

@@ -12,6 +12,13 @@ export const coordinatorAccess: AccessTable = {
   "GET /status": { scope: "query", tier: "low" },
   "POST /feedback/:interaction_id": { scope: "query", tier: "low" },
   "GET /gaps": { scope: "query", tier: "low" },
+  // The learning loop: reading proposals is an operator's business; deciding changes routing.
+  "GET /proposals": { scope: "admin", tier: "low" },
+  "GET /proposals/:id": { scope: "admin", tier: "low" },
+  "POST /proposals/:id/approve": { scope: "admin", tier: "high" },
+  "POST /proposals/:id/reject": { scope: "admin", tier: "high" },
+  "POST /learning/run": { scope: "admin", tier: "high" },
+  "GET /learning/summary": dashboard,
   "GET /dashboard": dashboard,
   "GET /dashboard/": dashboard,
   "GET /dashboard/app.js": dashboard,

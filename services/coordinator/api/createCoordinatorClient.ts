@@ -4,6 +4,16 @@ import { ServiceError } from "../../shared/http/ServiceError.js";
 import { readSse } from "../../inference/api/readSse.js";
 import { feedbackResponseSchema, type FeedbackRequest, type FeedbackResponse } from "./feedbackContract.js";
 import { gapsResponseSchema, type GapsQuery, type GapsResponse } from "./gapsContract.js";
+import {
+  learningRunResponseSchema,
+  learningSummarySchema,
+  proposalListResponseSchema,
+  storedProposalSchema,
+  type LearningRunResponse,
+  type LearningSummary,
+  type ProposalDecisionRequest,
+} from "./proposalsContract.js";
+import type { StoredProposal } from "../../aidb/api/learningContract.js";
 import { queryEventSchema, queryResponseSchema, streamEnd, type QueryEvent, type QueryRequestInput, type QueryResponse } from "./queryContract.js";
 import { statusResponseSchema, type StatusResponse } from "./statusContract.js";
 
@@ -46,6 +56,16 @@ export interface CoordinatorClient {
   feedback(interactionId: string, body: FeedbackRequest, opts?: CallSignal): Promise<FeedbackResponse>;
   /** GET /gaps. */
   gaps(query?: Partial<GapsQuery>, opts?: CallSignal): Promise<GapsResponse>;
+  /** The learning loop (`aq proposals`). An unknown or decided proposal is a ServiceError (404, 409). */
+  proposals: {
+    list(query?: { status?: StoredProposal["status"]; limit?: number }): Promise<StoredProposal[]>;
+    get(id: string): Promise<StoredProposal | undefined>;
+    approve(id: string, body?: ProposalDecisionRequest): Promise<StoredProposal>;
+    reject(id: string, body?: ProposalDecisionRequest): Promise<StoredProposal>;
+    /** POST /learning/run: the weekly job now. */
+    run(opts?: { dryRun?: boolean }): Promise<LearningRunResponse>;
+    summary(): Promise<LearningSummary>;
+  };
 }
 
 const service = "the coordinator";
@@ -127,6 +147,14 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions = {}): Co
     },
     feedback(interactionId, body, o = {}) {
       return http.json(`/feedback/${encodeURIComponent(interactionId)}`, feedbackResponseSchema, { body, signal: o.signal });
+    },
+    proposals: {
+      list: async (q = {}) => (await http.json("/proposals", proposalListResponseSchema, { query: { status: q.status, limit: q.limit } })).proposals,
+      get: (id) => http.jsonOrNotFound(`/proposals/${encodeURIComponent(id)}`, storedProposalSchema),
+      approve: (id, body = {}) => http.json(`/proposals/${encodeURIComponent(id)}/approve`, storedProposalSchema, { body }),
+      reject: (id, body = {}) => http.json(`/proposals/${encodeURIComponent(id)}/reject`, storedProposalSchema, { body }),
+      run: (o = {}) => http.json("/learning/run", learningRunResponseSchema, { body: { dry_run: Boolean(o.dryRun) } }),
+      summary: () => http.json("/learning/summary", learningSummarySchema),
     },
     gaps(query = {}, o = {}) {
       return http.json("/gaps", gapsResponseSchema, { query: { days: query.days, limit: query.limit }, signal: o.signal });

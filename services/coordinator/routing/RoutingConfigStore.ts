@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
@@ -67,6 +67,36 @@ export class RoutingConfigStore {
 
   current(): RoutingConfig {
     return this.config;
+  }
+
+  /**
+   * Sets keys of the file (its snake_case names, e.g.
+   * `local_confidence_threshold`), keeping every other key as it is: the
+   * result is validated, written to a temporary file and renamed over the
+   * old one (a reader never sees half a file), and applies at once. Throws
+   * ConfigError, changing nothing, when the file as it is now is unreadable
+   * or the result would be invalid.
+   */
+  write(patch: Record<string, unknown>): RoutingConfig {
+    const text = readText(this.file) ?? this.lastText;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${this.file}: not valid JSON (${(err as Error).message}); fix it before applying a change`);
+    }
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${this.file}: expected a JSON object`);
+    const nextText = `${JSON.stringify({ ...(raw as Record<string, unknown>), ...patch }, null, 2)}\n`;
+    const result = parse(nextText);
+    if (!result.ok) throw new ConfigError(`${this.file}: the change would make "${result.field}" invalid: ${result.problem}`);
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, nextText);
+    renameSync(tmp, this.file);
+    const before = this.config;
+    this.lastText = nextText;
+    this.config = result.config;
+    this.logger.info({ event: "routing_config_written", file: this.file, patch, before, after: result.config }, "routing config written");
+    return result.config;
   }
 
   async close(): Promise<void> {

@@ -14,10 +14,13 @@ export const routingConfigSchema = z
         cooldown_ms: z.number().int().min(0).default(5000),
       })
       .prefault({}),
+    /** Alternative phrasings asked of the local model per question when queryRewrite is on (an iteration limit the learning loop may raise). */
+    max_query_rewrites: z.number().int().min(0).max(8).default(3),
   })
   .transform((c) => ({
     threshold: c.local_confidence_threshold,
     remoteCircuit: { failures: c.remote_circuit.failures, cooldownMs: c.remote_circuit.cooldown_ms },
+    maxQueryRewrites: c.max_query_rewrites,
   }));
 
 export type RoutingConfig = z.output<typeof routingConfigSchema>;

@@ -43,7 +43,7 @@ describe("RoutingConfigStore", () => {
   it("writes the defaults when the file is missing, creating the state dir", async () => {
     const stateDir = join(dir, "nested", "state");
     const { store } = await open(stateDir);
-    expect(store.current()).toEqual({ threshold: 0.7, remoteCircuit: { failures: 3, cooldownMs: 5000 } });
+    expect(store.current()).toEqual({ threshold: 0.7, remoteCircuit: { failures: 3, cooldownMs: 5000 }, maxQueryRewrites: 3 });
     expect(JSON.parse(readFileSync(join(stateDir, "routing-config.json"), "utf8"))).toEqual({
       local_confidence_threshold: 0.7,
       remote_circuit: { failures: 3, cooldown_ms: 5000 },
@@ -53,7 +53,7 @@ describe("RoutingConfigStore", () => {
   it("reads an existing file, defaulting what it leaves out", async () => {
     write({ local_confidence_threshold: 0.99 });
     const { store } = await open();
-    expect(store.current()).toEqual({ threshold: 0.99, remoteCircuit: { failures: 3, cooldownMs: 5000 } });
+    expect(store.current()).toEqual({ threshold: 0.99, remoteCircuit: { failures: 3, cooldownMs: 5000 }, maxQueryRewrites: 3 });
   });
 
   it("refuses to boot on an invalid file, naming the field", async () => {
@@ -110,6 +110,25 @@ describe("RoutingConfigStore", () => {
     rmSync(join(dir, "routing-config.json"));
     await until(() => log.lines().some((l) => l.event === "routing_config_missing"));
     expect(store.current().threshold).toBe(0.6);
+  });
+
+  it("write() sets keys atomically, keeps the others (unknown to it or not), applies at once, and refuses an invalid result", async () => {
+    write({ local_confidence_threshold: 0.6, remote_circuit: { failures: 4 } });
+    const { store, log } = await open();
+    expect(store.write({ local_confidence_threshold: 0.55 }).threshold).toBe(0.55);
+    expect(store.current()).toMatchObject({ threshold: 0.55, remoteCircuit: { failures: 4 } });
+    expect(JSON.parse(readFileSync(join(dir, "routing-config.json"), "utf8"))).toEqual({ local_confidence_threshold: 0.55, remote_circuit: { failures: 4 } });
+    expect(() => store.write({ local_confidence_threshold: 1.5 })).toThrow(ConfigError);
+    expect(() => store.write({ max_query_rewrites: 99 })).toThrow(/max_query_rewrites/);
+    expect(store.current().threshold).toBe(0.55);
+    // The watcher sees the rename but the text is what was written: no reload, no error.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(store.current().threshold).toBe(0.55);
+    expect(errors(log)).toEqual([]);
+    expect(log.lines().filter((l) => l.event === "routing_config_written")).toHaveLength(1);
+    write("{ not json");
+    await until(() => errors(log).length > 0);
+    expect(() => store.write({ local_confidence_threshold: 0.5 })).toThrow(/not valid JSON/);
   });
 
   it("stops following the file once closed", async () => {
