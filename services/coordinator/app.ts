@@ -51,10 +51,10 @@ export interface CoordinatorAppOptions {
    * creates an empty ring that nothing feeds.
    */
   logRing?: LogRing;
-}
-
   /** The learning loop's clock (tests simulate weeks); default the real time. */
   clock?: () => Date;
+}
+
 export interface CoordinatorApp {
   app: KernelApp;
   runtime: CoordinatorRuntime;
