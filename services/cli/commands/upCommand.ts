@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import ports from "../../../lib/ports.json" with { type: "json" };
 import { launchStack } from "../../stack/launchStack.js";
+import { isLoopbackAddress } from "../../shared/access/isLoopbackAddress.js";
+import { parseKeysFile } from "../../shared/access/parseKeysFile.js";
+import { hostField } from "../../shared/config/fields.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { parseFlags } from "../parseFlags.js";
@@ -28,11 +31,15 @@ const upFlags = z.object({
   aidbPort: port("--aidb-port"),
   inferencePort: port("--inference-port"),
   embedPort: port("--embed-port"),
+  /** Where the coordinator listens; the other services stay on 127.0.0.1. */
+  host: hostField().optional(),
+  /** The keys file every service enforces (aq keys create --file F). Required for --host beyond loopback. */
+  apiKeysFile: z.string().min(1).optional(),
 });
 
 export const upUsage =
   "usage: aq up [--data-dir DIR] [--chat-model FILE] [--embed-model FILE] [--rerank-model FILE] [--remote-url URL --remote-key-file F] " +
-  "[--redis-url URL] [--coordinator-port N] [--aidb-port N] [--inference-port N] [--embed-port N]";
+  "[--redis-url URL] [--coordinator-port N] [--aidb-port N] [--inference-port N] [--embed-port N] [--host ADDRESS --api-keys-file F]";
 
 /**
  * `aq up`: the whole stack on this machine, with embedded defaults. Without
@@ -43,14 +50,22 @@ export const upUsage =
 export const upCommand: Command = async (argv, io) => {
   const { flags } = parseFlags(argv, upFlags);
   if (flags.remoteKeyFile && !flags.remoteUrl) throw new UsageError("--remote-key-file needs --remote-url");
+  // The rule the NixOS module checks at build time: beyond loopback, keys.
+  if (flags.host && !isLoopbackAddress(flags.host) && !flags.apiKeysFile) {
+    throw new UsageError(`--host ${flags.host} would open the stack beyond this machine without API keys: add --api-keys-file F (aq keys create --name NAME --scopes query --file F), or leave --host out`);
+  }
   for (const [flag, file] of [
     ["--chat-model", flags.chatModel],
     ["--embed-model", flags.embedModel],
     ["--rerank-model", flags.rerankModel],
     ["--remote-key-file", flags.remoteKeyFile],
+    ["--api-keys-file", flags.apiKeysFile],
   ] as const) {
     if (file && !existsSync(file)) throw new UsageError(`${flag}: no such file: ${file}`);
   }
+  // A bad keys file stops here, before any service starts.
+  const keyCount = flags.apiKeysFile ? parseKeysFile(readFileSync(flags.apiKeysFile, "utf8"), `--api-keys-file ${flags.apiKeysFile}`).length : 0;
+  if (flags.apiKeysFile && keyCount === 0) io.err(`aq up: WARNING: ${flags.apiKeysFile} has no keys; every request that needs one will be refused (aq keys create --file ${flags.apiKeysFile} ...)`);
   const dataDir = resolve(flags.dataDir);
   mkdirSync(dataDir, { recursive: true });
 
@@ -111,6 +126,8 @@ export const upCommand: Command = async (argv, io) => {
     remoteKeyFile: flags.remoteKeyFile,
     remoteModel: flags.remoteModel,
     redisUrl: flags.redisUrl,
+    host: flags.host,
+    apiKeysFile: flags.apiKeysFile && resolve(flags.apiKeysFile),
     ports: {
       inference: flags.inferencePort ?? ports.inferenceChat,
       embeddings: flags.embedPort ?? ports.inferenceEmbed,
@@ -140,6 +157,7 @@ export const upCommand: Command = async (argv, io) => {
       `  embeddings   ${stack.urls.embeddings}`,
       `  data         ${dataDir}`,
       `  logs         ${join(dataDir, "logs")}`,
+      `  access       ${flags.apiKeysFile ? `API keys enforced (${keyCount} in ${flags.apiKeysFile}); services use an internal key made for this run` : "no API keys (loopback only)"}; audit trail ${stack.auditFile}`,
       `  semantic cache ${flags.redisUrl ? `on (${flags.redisUrl.replace(/\/\/[^@/]*@/, "//[REDACTED]@")})` : "off (no --redis-url)"}; remote LLM ${flags.remoteUrl ? flags.remoteUrl : "not configured"}`,
       "Try: aq ask \"what is a flake?\"   Stop: Ctrl-C",
     ].join("\n"),
