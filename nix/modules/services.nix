@@ -302,6 +302,11 @@ in
             # The embedding cache, and the version stamps that invalidate the coordinator's semantic cache.
             redisUrl = "redis://${loopback}:${toString cfg.ports.redis}";
           }
+          # The embedding model's prefixes (nomic-embed-text: search_query: / search_document:).
+          // lib.optionalAttrs (embedPrefixes != null) {
+            embedQueryPrefix = embedPrefixes.query;
+            embedDocumentPrefix = embedPrefixes.document;
+          }
           // apiKeySettings "ai-aidb"
         );
         coordinator = lib.mapAttrs (_: lib.mkDefault) (
@@ -317,6 +322,8 @@ in
           }
           # The reranker the embeddings instance loads, wherever the tier has one.
           // lib.optionalAttrs (modelPaths.rerank != null) { rerankUrl = url embeddingsPort; }
+          # Questions embedded for the semantic cache get the embedding model's query prefix, as aidb's searches do.
+          // lib.optionalAttrs (embedPrefixes != null) { embedQueryPrefix = embedPrefixes.query; }
           // lib.optionalAttrs (cfg.remoteLlm.url != null) { remoteLlmUrl = cfg.remoteLlm.url; }
           // lib.optionalAttrs (cfg.remoteLlm.keyFile != null) {
             remoteLlmKeyFile = credentialPath "ai-coordinator" "remote-llm-key";

@@ -21,8 +21,10 @@ export interface AidbRuntime {
   logger: Logger;
   metrics: AidbMetrics;
   db: Db;
-  /** The embedder behind the embedding cache. */
+  /** The embedder of documents (ingestion), with the model's document prefix, behind the embedding cache. */
   embedder: Embedder;
+  /** The embedder of search queries, with the model's query prefix, behind the same cache. */
+  queryEmbedder: Embedder;
   cache: EmbeddingCache;
   /** Bumps the semantic-cache version stamps in Redis (a no-op without redisUrl). */
   stamps: StampPublisher;

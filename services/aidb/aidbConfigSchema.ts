@@ -22,6 +22,15 @@ export const aidbConfigSchema = z
     /** A GGUF embedding model run in-process (`--embed-model`). */
     embedModel: z.string().min(1).optional(),
     embedModelSha256: sha256Field().optional(),
+    /**
+     * Put before each search query and each document chunk when they are
+     * embedded: the embedding model's prefixes (lib/models.json `prefixes`;
+     * nomic-embed-text's `search_query: ` and `search_document: `; NixOS
+     * renders them). Default: none. A new document prefix marks the chunks
+     * embedded before as another model's (re-ingest them).
+     */
+    embedQueryPrefix: z.string().max(200).default(""),
+    embedDocumentPrefix: z.string().max(200).default(""),
     /** Texts per /v1/embeddings request; keep it within the inference service's maxInputsPerRequest. */
     embedBatchSize: intField(1, 100_000).default(64),
     /** How long start-up waits for the inference service's embedding model. */

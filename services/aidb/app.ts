@@ -14,6 +14,7 @@ import { createHttpEmbedder } from "./embedder/createHttpEmbedder.js";
 import { createLocalEmbedder } from "./embedder/createLocalEmbedder.js";
 import { fingerprintId, type Embedder } from "./embedder/Embedder.js";
 import { withEmbeddingCache } from "./embedder/withEmbeddingCache.js";
+import { withPrefix } from "./embedder/withPrefix.js";
 import { createEmbeddingCache } from "./embeddingCache/createEmbeddingCache.js";
 import { createDocumentRepository } from "./repo/createDocumentRepository.js";
 import { createSearchRepository } from "./repo/createSearchRepository.js";
@@ -82,7 +83,8 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
     if (migrated.applied.length) logger.info({ event: "migrated", applied: migrated.applied, version: migrated.version }, "schema migrated");
     for (const s of sessionStatements(config.efSearch)) await db.query(s);
 
-    const fingerprint = fingerprintId(inner.fingerprint);
+    // Documents are embedded with the model's document prefix, which is part of the stored fingerprint.
+    const fingerprint = fingerprintId(withPrefix(inner, config.embedDocumentPrefix, "document").fingerprint);
     const stale = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM chunks WHERE model_fingerprint <> $1", [fingerprint]);
     const staleChunks = stale.rows[0].n;
     if (staleChunks > 0) {
@@ -116,7 +118,10 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
         metrics.postgresLatency.set((performance.now() - started) / 1000);
       }
     };
-    const embedder = withEmbeddingCache(inner, cache);
+    // Documents and queries each with the embedding model's prefix (nomic-embed-text:
+    // search_document: / search_query:); the cache keys on the prefixed text.
+    const cached = withEmbeddingCache(inner, cache);
+    const embedder = withPrefix(cached, config.embedDocumentPrefix, "document");
     const documents = createDocumentRepository(db);
     const jobs = createIngestJobRepository(db);
     const deadLetters = createDeadLetterRepository(db);
@@ -129,6 +134,7 @@ export async function buildApp(opts: AidbAppOptions): Promise<AidbApp> {
       metrics,
       db,
       embedder,
+      queryEmbedder: withPrefix(cached, config.embedQueryPrefix, "query"),
       cache,
       stamps,
       documents,

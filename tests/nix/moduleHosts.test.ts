@@ -143,6 +143,16 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
     expect(hosts.pi5.downloadIds).toEqual(["qwen2.5-1.5b-q8_0", "nomic-embed-text-v1.5-q8_0", "qwen3-reranker-0.6b-q8_0"]);
   });
 
+  it("gives aidb the embedding model's query and document prefixes, and the coordinator its query prefix, from the registry", () => {
+    for (const h of hostNames) {
+      const prefixes = modelsJson.models.find((m) => m.id === hosts[h].embeddingModel)?.prefixes;
+      expect(prefixes, h).toEqual({ query: "search_query: ", document: "search_document: " });
+      expect(hosts[h].settings.aidb, h).toMatchObject({ embedQueryPrefix: "search_query: ", embedDocumentPrefix: "search_document: " });
+      expect(hosts[h].settings.coordinator.embedQueryPrefix, h).toBe("search_query: ");
+      expect(aidbConfigSchema.safeParse(hosts[h].settings.aidb).error, h).toBeUndefined();
+    }
+  });
+
   it("gives each host's inference the chat model's capabilities from the registry, and the coordinator the reranker wherever the tier loads one", () => {
     const registry = new Map(modelsJson.models.map((m) => [m.id, m.capabilities as string[]]));
     for (const h of hostNames) {
@@ -200,6 +210,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       aidbUrl: `http://127.0.0.1:${ports.aidb}`,
       redisUrl: `redis://127.0.0.1:${ports.redis}`,
       rerankUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
+      embedQueryPrefix: "search_query: ",
       stateDir: "/var/lib/ai-coordinator",
     });
     expect(hosts.pi5.settings.aidb).toMatchObject({

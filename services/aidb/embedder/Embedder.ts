@@ -1,8 +1,12 @@
+import { createHash } from "node:crypto";
+
 /** What identifies an embedding model: vectors from different fingerprints don't mix. */
 export interface ModelFingerprint {
   name: string;
   sha256: string;
   dimensions: number;
+  /** The text put before each document (withPrefix): vectors embedded with another prefix don't mix either. */
+  documentPrefix?: string;
 }
 
 /**
@@ -23,7 +27,8 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
-/** Short, stable text form stored with each chunk. */
+/** Short, stable text form stored with each chunk (`:p<8 hex>` of the document prefix, when there is one). */
 export function fingerprintId(f: ModelFingerprint): string {
-  return `${f.name}:${f.sha256.slice(0, 16)}:${f.dimensions}`;
+  const prefix = f.documentPrefix ? `:p${createHash("sha256").update(f.documentPrefix, "utf8").digest("hex").slice(0, 8)}` : "";
+  return `${f.name}:${f.sha256.slice(0, 16)}:${f.dimensions}${prefix}`;
 }

@@ -13,7 +13,7 @@ export async function searchRoute(app: KernelApp, { runtime }: { runtime: AidbRu
     const endTimer = runtime.metrics.searchSeconds.startTimer({ mode: q.mode });
     try {
       const results = await searchChunks(
-        { search: runtime.search, documents: runtime.documents, embedder: runtime.embedder, scoring: runtime.config },
+        { search: runtime.search, documents: runtime.documents, embedder: runtime.queryEmbedder, scoring: runtime.config },
         {
           q: sanitizeText(q.q).text,
           mode: q.mode,
