@@ -7,8 +7,10 @@ import type { Command, CommandIo } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { dim } from "../dim.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   project: z.string().trim().min(1, "must not be empty").max(maxProjectChars).optional(),
   stream: z.boolean().default(false),
@@ -46,7 +48,7 @@ const ask: Command = async (argv, io) => {
   if (positionals.length === 0) throw new UsageError(`QUESTION: missing; ${askUsage}`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' (quote the question); ${askUsage}`);
   if (flags.forceLocal && flags.forceRemote) throw new UsageError("--force-local and --force-remote cannot be used together");
-  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl), apiKey: readCliApiKey(flags.apiKeyFile) });
   const question = positionals[0] === "-" ? await readStdin() : positionals[0];
   if (question.trim() === "") throw new UsageError(positionals[0] === "-" ? "QUESTION: stdin was empty" : "QUESTION: must not be empty");
 

@@ -7,8 +7,10 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   days: z
     .string()
@@ -42,7 +44,7 @@ export const gapsCommand: Command = async (argv, io) => {
 const gaps: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["json"], allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; ${gapsUsage}`);
-  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl), apiKey: readCliApiKey(flags.apiKeyFile) });
   const r = await client.gaps({ days: flags.days, limit });
   if (flags.json) {
     io.out(JSON.stringify(r));

@@ -5,8 +5,10 @@ import { parseFlags } from "../parseFlags.js";
 import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { ServiceError } from "../../shared/http/ServiceError.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -30,7 +32,7 @@ export const gcCommand: Command = async (argv, io) => {
 const gc: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; usage: aq gc [--dry-run] [--url URL] [--json]`);
-  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000, apiKey: readCliApiKey(flags.apiKeyFile) });
   let r;
   try {
     r = await aidb.gc({ dryRun: flags.dryRun });

@@ -8,8 +8,10 @@ import { parseFlags } from "../parseFlags.js";
 import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { ServiceError } from "../../shared/http/ServiceError.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   project: z.string().trim().min(1, "must not be empty").max(200).default("default"),
   sourceTrust: z.enum(sourceTrustValues).default("imported"),
@@ -46,7 +48,7 @@ const ingest: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError("usage: aq ingest PATH|- [--project P] [--url URL] [--source-trust trusted|imported|generated] [--title T]");
   // One batch embeds up to its size in documents: give it time.
-  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000, apiKey: readCliApiKey(flags.apiKeyFile) });
   const docs = await readDocs(positionals[0], flags.title);
   if (docs.length === 0) throw new UsageError(`no .md or .txt files under ${positionals[0]}`);
 

@@ -7,8 +7,10 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   note: z.string().max(maxFeedbackNoteChars, `at most ${maxFeedbackNoteChars} characters`).optional(),
 });
@@ -46,7 +48,7 @@ const rate: Command = async (argv, io) => {
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (quote a note with --note); ${rateUsage}`);
   if (!interactionIdSchema.safeParse(id).success) throw new UsageError(`ID: expected an interaction id (a UUID, as printed by aq ask) (got ${JSON.stringify(id)})`);
   if (!Object.hasOwn(ratings, rating)) throw new UsageError(`rating: expected good or bad (got ${JSON.stringify(rating)})`);
-  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl), apiKey: readCliApiKey(flags.apiKeyFile) });
   const r = await client.feedback(id, { rating: ratings[rating as keyof typeof ratings], ...(flags.note !== undefined && { note: flags.note }) });
   const { documents, documents_linked: linked } = r;
   const detail =

@@ -5,8 +5,10 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 const flagsSchema = z.object({
+  apiKeyFile: z.string().min(1).optional(),
   url: z.string().optional(),
   json: z.boolean().default(false),
 });
@@ -34,7 +36,7 @@ const p95 = (ms: number | null | undefined) => (typeof ms === "number" ? `p95 ${
 const status: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["json"], allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; ${statusUsage}`);
-  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl), apiKey: readCliApiKey(flags.apiKeyFile) });
   const s = await client.status();
   const healthy = s.healthy;
   if (flags.json) {

@@ -30,6 +30,8 @@ export interface CoordinatorClientOptions {
    * wait on a coordinator that hangs.
    */
   queryTimeoutMs?: number;
+  /** Sent as a bearer token when the coordinator enforces API keys. */
+  apiKey?: string;
 }
 
 export interface CallSignal {
@@ -76,7 +78,7 @@ const service = "the coordinator";
  * every answer is checked against the contract in this folder.
  */
 export function createCoordinatorClient(opts: CoordinatorClientOptions = {}): CoordinatorClient {
-  const http = createServiceClient({ service, baseUrl: opts.baseUrl ?? defaultCoordinatorUrl, timeoutMs: opts.timeoutMs ?? 60_000 });
+  const http = createServiceClient({ service, baseUrl: opts.baseUrl ?? defaultCoordinatorUrl, timeoutMs: opts.timeoutMs ?? 60_000, apiKey: opts.apiKey });
   const base = http.baseUrl;
   const queryTimeoutMs = opts.queryTimeoutMs ?? 3_600_000;
 

@@ -208,6 +208,21 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
     expect(verify.stdout).toMatch(new RegExp(`${all.length} records, chain intact`));
   });
 
+  it("aq sends the key read from --api-key-file or the file AQ_API_KEY_FILE names", async () => {
+    const readerFile = join(dir, "reader.key");
+    const fullFile = join(dir, "full.key");
+    writeFileSync(readerFile, keys.reader + "\n");
+    writeFileSync(fullFile, keys.full + "\n");
+    const without = await runAq(["gaps", "--url", s.url]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/401|missing_api_key|needs an API key/);
+    const gaps = await runAq(["gaps", "--url", s.url, "--api-key-file", readerFile]);
+    expect(gaps.code, gaps.stderr).toBe(0);
+    const gc = await runAq(["gc", "--dry-run", "--url", s.aidb.url], { AQ_API_KEY_FILE: fullFile });
+    expect(gc.code, gc.stderr).toBe(0);
+    expect((await runAq(["gc", "--dry-run", "--url", s.aidb.url, "--api-key-file", join(dir, "missing.key")])).code).toBe(2);
+  });
+
   it("counts refusals and keeps limiting in process (counted) when Redis goes away", async () => {
     const metrics = await (await fetch(`${s.aidb.url}/metrics`)).text();
     expect(metrics).toMatch(/^http_auth_denied_total\{reason="insufficient_scope",service="aidb"\} [1-9]/m);
