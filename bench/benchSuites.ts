@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { aidbSuite } from "./aidbBench.js";
 import { coordinatorSuite } from "./coordinatorBench.js";
 import { runInferenceBench, type BenchResult } from "./inferenceBench.js";
+import { bandwidthSuite, memorySuite, soakSuite } from "./memoryBench.js";
 
 export interface SuiteOptions {
   /** Tiny sizes: every step once, in seconds; the figures mean nothing. */
@@ -52,6 +53,9 @@ export const suites: Record<string, Suite> = {
   },
   aidb: aidbSuite,
   coordinator: coordinatorSuite,
+  memory: memorySuite,
+  bandwidth: bandwidthSuite,
+  soak: soakSuite,
 };
 
 export interface RunSuitesOptions {

@@ -31,6 +31,10 @@ export interface StackOptions {
   /** Extra flags per service (e.g. `--max-tokens 16` for the coordinator). */
   extraArgs?: Partial<Record<StackServiceName, string[]>>;
   env?: NodeJS.ProcessEnv;
+  /** Environment of one service on top of `env` (e.g. its NODE_OPTIONS heap size). */
+  serviceEnv?: Partial<Record<StackServiceName, NodeJS.ProcessEnv>>;
+  /** aidb on this PostgreSQL instead of PGlite in `<dataDir>/aidb`. */
+  aidbDatabaseUrl?: string;
   /** How long each service may take to become ready. Default 180 s. */
   readyTimeoutMs?: number;
   /** Aborting stops waiting, stops what was started and rejects with StackAbortedError. */
@@ -159,7 +163,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
         : ["serve", name === "embeddings" ? "inference" : name, "--host", bindHost, "--port", String(port), ...args, ...accessArgs, ...(opts.extraArgs?.[name] ?? [])];
     const child = spawn(process.execPath, [opts.aqBin, ...command], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...opts.env, ...opts.serviceEnv?.[name] },
     });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
@@ -191,8 +195,7 @@ export async function launchStack(opts: StackOptions): Promise<RunningStack> {
     const embeddings = start("embeddings", opts.ports.embeddings, ["--embed-model", opts.embedModel, ...(opts.rerankModel ? ["--rerank-model", opts.rerankModel] : [])]);
     await Promise.all([waitReady(inference, "/ready", timeoutMs, opts.signal, internalKey), waitReady(embeddings, "/ready", timeoutMs, opts.signal, internalKey)]);
     const aidb = start("aidb", opts.ports.aidb, [
-      "--data-dir",
-      join(opts.dataDir, "aidb"),
+      ...(opts.aidbDatabaseUrl ? ["--database-url", opts.aidbDatabaseUrl] : ["--data-dir", join(opts.dataDir, "aidb")]),
       "--embed-url",
       embeddings.url,
       ...(opts.redisUrl ? ["--redis-url", opts.redisUrl] : []),

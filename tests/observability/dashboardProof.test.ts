@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -149,6 +149,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Fake sysfs values for one AMD card, and the fake nvidia-smi's line. */
 const amd = { busy: 37, vramUsed: 3 * 1024 ** 3, vramTotal: 16 * 1024 ** 3, milliC: 58000, microW: 95_500_000 };
 const nvidiaLine = "0, NVIDIA Fake 9000, 64, 2048, 24576, 61, 123.45";
+/** The memory bandwidth the stack's inference is told (51.2 GB/s, a DDR4-3200 laptop's). */
+const bandwidth = 51_200_000_000;
 
 describe.skipIf(missing.length > 0)("ai-stack-overview dashboard against a real Prometheus scraping a real stack", () => {
   const children: { name: string; child: ChildProcess; group: boolean; log: string }[] = [];
@@ -157,13 +159,14 @@ describe.skipIf(missing.length > 0)("ai-stack-overview dashboard against a real 
   let promUrl: string;
   let coordinatorUrl: string;
   let aidbUrl: string;
+  let inferenceUrl: string;
   const evaluated: Evaluated[] = [];
 
   /** Starts a process with its output in DIR/NAME.log; afterAll stops it. */
-  const start = (name: string, cmd: string, args: string[], opts: { group?: boolean } = {}) => {
+  const start = (name: string, cmd: string, args: string[], opts: { group?: boolean; env?: NodeJS.ProcessEnv } = {}) => {
     const log = join(dir, `${name}.log`);
     const out = createWriteStream(log);
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: opts.group ?? false, env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" } });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: opts.group ?? false, env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true", ...opts.env } });
     child.stdout!.pipe(out, { end: false });
     child.stderr!.pipe(out, { end: false });
     child.once("exit", () => out.end());
@@ -214,6 +217,7 @@ describe.skipIf(missing.length > 0)("ai-stack-overview dashboard against a real 
     };
     coordinatorUrl = `http://127.0.0.1:${ports.coordinator}`;
     aidbUrl = `http://127.0.0.1:${ports.aidb}`;
+    inferenceUrl = `http://127.0.0.1:${ports.inference}`;
     promUrl = `http://127.0.0.1:${ports.prometheus}`;
 
     // The GPU textfile: one AMD card in a fake sysfs, one NVIDIA GPU from a fake nvidia-smi.
@@ -268,8 +272,9 @@ describe.skipIf(missing.length > 0)("ai-stack-overview dashboard against a real 
         "--embed-port",
         String(ports.embed),
       ],
-      // Its own process group: a failed test can still stop every service.
-      { group: true },
+      // Its own process group: a failed test can still stop every service. The
+      // host's memory bandwidth, as NixOS renders facts.memoryBandwidthGBs, for the ceiling panel.
+      { group: true, env: { AI_INFERENCE_MEMORY_BANDWIDTH_BYTES_PER_SECOND: String(bandwidth) } },
     );
 
     // node-exporter with only what the dashboard reads (no collector needing privileges).
@@ -401,6 +406,20 @@ describe.skipIf(missing.length > 0)("ai-stack-overview dashboard against a real 
     expect(e, `no evaluation for ${title} ${refId} (did the first test fail?)`).toBeDefined();
     return e!.result.map((s) => ({ ...s.metric, value: Number(s.value[1]) }) as Labels);
   };
+
+  it("puts generation against the memory-bandwidth ceiling: bandwidth / the chat model's weights, and the median speed as a fraction of it", async () => {
+    const [ceiling] = samples(/memory-bandwidth ceiling/i, "B");
+    const metrics = await (await fetch(`${inferenceUrl}/metrics`)).text();
+    const weights = Number(/^llama_model_weights_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1]);
+    // The weights node-llama-cpp loads: the tensors of the model file, not its vocabulary and metadata.
+    expect(weights).toBeGreaterThan(0);
+    expect(weights).toBeLessThanOrEqual(statSync(inject("models").chatShort).size);
+    expect(ceiling.job).toBe("ai-inference");
+    expect(ceiling.value / (bandwidth / weights)).toBeCloseTo(1, 6);
+    const [fraction] = samples(/memory-bandwidth ceiling/i, "A");
+    expect(fraction.value).toBeGreaterThan(0);
+    expect(fraction.value).toBeLessThan(1);
+  });
 
   it("shows what the traffic did: tokens, both GPUs from the textfile, cache hits, both backends, the 400s", () => {
     expect(samples(/tokens per second/i, "A")[0].value).toBeGreaterThan(0);
