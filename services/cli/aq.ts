@@ -44,6 +44,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/proposalsCommand.js")).proposalsCommand(argv, io),
     summary: "proposals list|show|approve|reject|generate   the learning loop's proposed changes (threshold, rewrites, code)",
   },
+  sources: {
+    run: async (argv, io) => (await import("./commands/sourcesCommand.js")).sourcesCommand(argv, io),
+    summary: "sources list|sync [--id ID] [--dry-run] [--registry FILE]   knowledge sources (directories, URLs) synced into aidb",
+  },
   dlq: {
     run: async (argv, io) => (await import("./commands/dlqCommand.js")).dlqCommand(argv, io),
     summary: "dlq list|retry|drop [--id N]   documents aidb dead-lettered after their retries",
