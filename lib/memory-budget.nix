@@ -17,10 +17,11 @@
 #     (vocabulary + 6 x embedding length)).
 # The KV and compute formulas reproduce what llama.cpp allocates (node-llama-cpp
 # 3.22's simulation of it, within 3%) for the registry models' shapes; see
-# docs/tiers.md. A Node service (ai-aidb, ai-coordinator) needs its tier's
-# `memoryMax` and gets 60% of it as V8 heap. Each unit's MemoryHigh is its
-# need and its MemoryMax 10% above; the need of every unit plus PostgreSQL,
-# Redis and monitoring must fit in RAM minus a reserve for the OS.
+# docs/tiers.md. A model unit's MemoryHigh is its need and its MemoryMax 10%
+# above. A Node service (ai-aidb, ai-coordinator) needs its tier's
+# `memoryMax`, its MemoryMax, with MemoryHigh at 90% and 60% as V8 heap. The
+# need of every unit plus PostgreSQL, Redis and monitoring must fit in RAM
+# minus a reserve for the OS.
 let
   c = builtins.fromJSON (builtins.readFile ./memory.json);
   tiers = builtins.fromJSON (builtins.readFile ./tiers.json);
@@ -74,14 +75,17 @@ let
     q8_0 = 1.0625;
   };
 
-  # K and V of every layer for one token. Encoders (causal = false) keep no KV cache.
+  # K and V of every layer for one token. Encoders (causal = false) are
+  # counted too: recent llama.cpp keeps no KV cache for them, but
+  # node-llama-cpp's estimate (which the service checks its limit with at
+  # start) counts one when it cannot simulate the allocation.
   perTokenKvBytes =
     id: kvCacheType:
     let
       a = (modelsLib.modelById id).architecture;
       element = kvElementBytes.${kvCacheType} or (throw "memory budget: unknown kvCacheType '${toString kvCacheType}' (f16 or q8_0)");
     in
-    if a.causal then 2 * a.layers * a.head_count_kv * a.head_dim * element else 0;
+    2 * a.layers * a.head_count_kv * a.head_dim * element;
 
   # node-llama-cpp rounds a context up to a multiple of 256 tokens.
   padUp = n: ((n + c.contextPadding - 1) / c.contextPadding) * c.contextPadding;

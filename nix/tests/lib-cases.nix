@@ -153,7 +153,7 @@ let
       expected = [
         196608
         104448.0
-        0
+        36864
       ];
     };
     # A typical host of each tier fits its tier's budget with the tier's models.

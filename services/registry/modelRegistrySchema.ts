@@ -41,8 +41,9 @@ export const modelEntrySchema = z.strictObject({
    * The shape the memory budget (lib/memory-budget.nix) computes with: KV
    * cache per token = 2 x layers x head_count_kv x head_dim x bytes per
    * element; compute buffers grow with vocab_size and embedding_length.
-   * Encoders (`causal: false`) keep no KV cache. `source` says where the
-   * figures come from, and what is estimated.
+   * Encoders (`causal: false`) keep no KV cache in llama.cpp; the budget
+   * counts one anyway, as node-llama-cpp's estimate does. `source` says where
+   * the figures come from, and what is estimated.
    */
   architecture: z.strictObject({
     layers: z.number().int().positive(),
