@@ -26,11 +26,11 @@ export const aidbConfigSchema = z
      * Put before each search query and each document chunk when they are
      * embedded: the embedding model's prefixes (lib/models.json `prefixes`;
      * nomic-embed-text's `search_query: ` and `search_document: `; NixOS
-     * renders them). Default: none. A new document prefix marks the chunks
+     * renders them). Unset: none. A new document prefix marks the chunks
      * embedded before as another model's (re-ingest them).
      */
-    embedQueryPrefix: z.string().max(200).default(""),
-    embedDocumentPrefix: z.string().max(200).default(""),
+    embedQueryPrefix: z.string().min(1).max(200).optional(),
+    embedDocumentPrefix: z.string().min(1).max(200).optional(),
     /** Texts per /v1/embeddings request; keep it within the inference service's maxInputsPerRequest. */
     embedBatchSize: intField(1, 100_000).default(64),
     /** How long start-up waits for the inference service's embedding model. */

@@ -26,9 +26,9 @@ export const coordinatorConfigSchema = z
     /**
      * Put before a question when it is embedded for the semantic cache: the
      * embedding model's query prefix (lib/models.json `prefixes.query`, e.g.
-     * nomic-embed-text's `search_query: `; NixOS renders it). Default: none.
+     * nomic-embed-text's `search_query: `; NixOS renders it). Unset: none.
      */
-    embedQueryPrefix: z.string().max(200).default(""),
+    embedQueryPrefix: z.string().min(1).max(200).optional(),
     /** An inference service with a reranker (`/v1/rerank`); without it the rerank stage is skipped. */
     rerankUrl: httpUrl().optional(),
     aidbUrl: httpUrl().default(`http://127.0.0.1:${ports.aidb}`),

@@ -9,7 +9,7 @@ import type { Embedder } from "./Embedder.js";
  * (chunks embedded without it count as another model's). No prefix: the
  * embedder itself.
  */
-export function withPrefix(inner: Embedder, prefix: string, side: "query" | "document"): Embedder {
+export function withPrefix(inner: Embedder, prefix: string | undefined, side: "query" | "document"): Embedder {
   if (!prefix) return inner;
   return {
     ...inner,

@@ -35,11 +35,20 @@ const upFlags = z.object({
   host: hostField().optional(),
   /** The keys file every service enforces (aq keys create --file F). Required for --host beyond loopback. */
   apiKeysFile: z.string().min(1).optional(),
+  /**
+   * The embedding model's prefixes (lib/models.json `prefixes`, e.g.
+   * nomic-embed-text's "search_query: " and "search_document: "): aidb puts
+   * them before queries and documents, the coordinator before the questions
+   * it embeds for its cache.
+   */
+  embedQueryPrefix: z.string().max(200).optional(),
+  embedDocumentPrefix: z.string().max(200).optional(),
 });
 
 export const upUsage =
   "usage: aq up [--data-dir DIR] [--chat-model FILE] [--embed-model FILE] [--rerank-model FILE] [--remote-url URL --remote-key-file F] " +
-  "[--redis-url URL] [--coordinator-port N] [--aidb-port N] [--inference-port N] [--embed-port N] [--host ADDRESS --api-keys-file F]";
+  "[--redis-url URL] [--coordinator-port N] [--aidb-port N] [--inference-port N] [--embed-port N] [--host ADDRESS --api-keys-file F] " +
+  "[--embed-query-prefix TEXT] [--embed-document-prefix TEXT]";
 
 /**
  * `aq up`: the whole stack on this machine, with embedded defaults. Without
@@ -128,6 +137,13 @@ export const upCommand: Command = async (argv, io) => {
     redisUrl: flags.redisUrl,
     host: flags.host,
     apiKeysFile: flags.apiKeysFile && resolve(flags.apiKeysFile),
+    extraArgs: {
+      aidb: [
+        ...(flags.embedQueryPrefix ? ["--embed-query-prefix", flags.embedQueryPrefix] : []),
+        ...(flags.embedDocumentPrefix ? ["--embed-document-prefix", flags.embedDocumentPrefix] : []),
+      ],
+      coordinator: flags.embedQueryPrefix ? ["--embed-query-prefix", flags.embedQueryPrefix] : [],
+    },
     ports: {
       inference: flags.inferencePort ?? ports.inferenceChat,
       embeddings: flags.embedPort ?? ports.inferenceEmbed,

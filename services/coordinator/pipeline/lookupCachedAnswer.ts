@@ -37,7 +37,7 @@ export async function lookupCachedAnswer(
           const e0 = performance.now();
           try {
             // With the embedding model's query prefix (nomic-embed-text's `search_query: `), as aidb searches.
-            embedding = await rt.embedder.embed(rt.config.embedQueryPrefix + req.query, signal);
+            embedding = await rt.embedder.embed((rt.config.embedQueryPrefix ?? "") + req.query, signal);
           } catch (err) {
             rt.metrics.backendErrors.inc({ backend: "embeddings", kind: (err as { kind?: string }).kind ?? "error" });
             throw err;
