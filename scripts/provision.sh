@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 #   (the linter) shellcheck: checks the model-download script, as the Nix build does
 #   postgresql-15 (+ -server-dev-15, make, gcc)  aidb's production driver against a
 #                 real cluster, with pgvector built from ../shared/vendor/pgvector
-apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck
+apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck curl
   postgresql-15 postgresql-server-dev-15 make gcc libc6-dev)
 
 missing=()
