@@ -92,7 +92,12 @@ let
 
   # One context of a model: `contextSize` tokens per sequence (capped at the
   # model's trained context), `sequences` of them (llama.cpp allocates
-  # contextSize x sequences cells: measured, see docs/tiers.md).
+  # contextSize x sequences cells: measured, see docs/tiers.md). A chat
+  # context's compute buffers hold a whole batch's logits (batch x vocabulary);
+  # an embedding or ranking context (`embedding = true`) pools instead of
+  # producing logits, and evaluates in node-llama-cpp's default batch (the
+  # context, at most 512 tokens): its buffers are counted as the batch's
+  # activations plus its attention scores against the whole context.
   contextMemory =
     {
       model,
@@ -100,14 +105,20 @@ let
       sequences ? 1,
       batchSize ? 512,
       kvCacheType ? "f16",
+      embedding ? false,
     }:
     let
       m = modelsLib.modelById model;
       a = m.architecture;
       perSequence = padUp (min contextSize m.context_length);
       cells = perSequence * sequences;
-      batch = min batchSize cells;
+      batch = min (if embedding then 512 else batchSize) cells;
       kvBytes = cells * perTokenKvBytes model kvCacheType;
+      computeBytes =
+        if embedding then
+          batch * 4 * (c.computeEmbeddingFactor * a.embedding_length + cells * a.head_count)
+        else
+          batch * 4 * (a.vocab_size + c.computeEmbeddingFactor * a.embedding_length);
     in
     {
       inherit
@@ -120,7 +131,7 @@ let
       contextSize = perSequence;
       perTokenKvBytes = perTokenKvBytes model kvCacheType;
       kvMiB = toMiB kvBytes;
-      computeMiB = toMiB (batch * 4 * (a.vocab_size + c.computeEmbeddingFactor * a.embedding_length));
+      computeMiB = toMiB computeBytes;
     };
 
   # How a chat model splits between VRAM and RAM with `gpuLayers` of its
@@ -250,7 +261,8 @@ let
         else
           contextMemory {
             model = embeddingModel;
-            inherit (emb) contextSize batchSize;
+            inherit (emb) contextSize;
+            embedding = true;
           };
       rerankCtx =
         if rerankModel == null then
@@ -258,7 +270,8 @@ let
         else
           contextMemory {
             model = rerankModel;
-            inherit (emb) contextSize batchSize;
+            inherit (emb) contextSize;
+            embedding = true;
           };
       embedParts =
         (

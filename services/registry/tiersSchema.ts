@@ -37,7 +37,6 @@ export const tierSchema = z.strictObject({
     contextSize: z.number().int().min(64),
     /** Embedding contexts a batch is spread over. */
     contexts: z.number().int().min(1).max(64),
-    batchSize: z.number().int().min(16),
     /** false: ai-inference serves the embedding model too (one llama.cpp runtime instead of two). */
     separateUnit: z.boolean(),
   }),

@@ -144,7 +144,7 @@ describe.skipIf(nixMissing !== null)("memory and threads per tier (lib/service-c
     expect(limits.micro?.["ai-inference"]).toEqual({ need: 2373, high: "2373M", max: "2611M" });
     // nano: one unit serves chat and embeddings (no ai-embeddings in the budget).
     expect(limits.nano?.["ai-embeddings"]).toBeUndefined();
-    expect(limits.nano?.["ai-inference"]?.need).toBe(1106);
+    expect(limits.nano?.["ai-inference"]?.need).toBe(1109);
   });
 
   it("caps inference threads at cores - 1, and 1 on 2 cores", () => {

@@ -105,7 +105,7 @@ describe.skipIf(missing !== null)("the memory budget on the example hosts", () =
     expect(nano.settings.aidb.embeddingsUrl).toBe(`http://127.0.0.1:${ports.inferenceChat}`);
     expect(nano.settings.coordinator.embeddingsUrl).toBe(`http://127.0.0.1:${ports.inferenceChat}`);
     const pi5 = hosts.pi5!;
-    expect(pi5.settings.embeddings).toMatchObject({ contextSize: 1024, embedContexts: 1, batchSize: 256, gpu: "off" });
+    expect(pi5.settings.embeddings).toMatchObject({ contextSize: 1024, embedContexts: 1, gpu: "off" });
     expect(pi5.settings.aidb.embeddingsUrl).toBe(`http://127.0.0.1:${ports.inferenceEmbed}`);
   });
 

@@ -111,7 +111,7 @@ describe("docs/tiers.md agrees with lib/tiers.json", () => {
         String(t.inference.batchSize),
         t.inference.kvCacheType,
         String(t.inference.queueLimit),
-        `${e.separateUnit ? "" : "in ai-inference, "}${e.contexts} × ${e.contextSize}, batch ${e.batchSize}`,
+        `${e.separateUnit ? "" : "in ai-inference, "}${e.contexts} × ${e.contextSize}`,
         yesNo(t.webUi),
         yesNo(t.qdrant),
         yesNo(t.monitoring),
