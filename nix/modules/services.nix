@@ -90,7 +90,6 @@ let
     embeddings = {
       contextSize = embeddingsSettings.embedContextSize or embeddingsSettings.contextSize or tier.embeddings.contextSize;
       contexts = embeddingsSettings.embedContexts or tier.embeddings.contexts;
-      batchSize = embeddingsSettings.batchSize or tier.embeddings.batchSize;
     };
     monitoring = cfg.monitoring.enable;
     gpuMetrics = cfg.monitoring.enable && builtins.elem cfg.facts.gpuVendor [ "amd" "nvidia" ];
@@ -285,7 +284,7 @@ in
           listenOn "embeddings"
           // {
             threads = threads "embeddings";
-            inherit (tier.embeddings) contextSize batchSize;
+            inherit (tier.embeddings) contextSize;
             embedContexts = tier.embeddings.contexts;
             # Embeddings and reranking stay on the CPU; the GPU is the chat model's.
             gpu = "off";
