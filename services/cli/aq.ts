@@ -48,6 +48,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/sourcesCommand.js")).sourcesCommand(argv, io),
     summary: "sources list|sync [--id ID] [--dry-run] [--registry FILE]   knowledge sources (directories, URLs) synced into aidb",
   },
+  eval: {
+    run: async (argv, io) => (await import("./commands/evalCommand.js")).evalCommand(argv, io),
+    summary: "eval [--suite FILE] [--answers auto|run|skip] [--strict]   run the eval suite against the stack, store the score, print the trend",
+  },
   dlq: {
     run: async (argv, io) => (await import("./commands/dlqCommand.js")).dlqCommand(argv, io),
     summary: "dlq list|retry|drop [--id N]   documents aidb dead-lettered after their retries",
