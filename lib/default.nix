@@ -9,6 +9,7 @@ let
   servicesLib = import ./service-configs.nix;
   budgetLib = import ./memory-budget.nix;
   hardened = import ./hardened-service.nix;
+  accessLib = import ./access.nix;
 in
 {
   # Data, read from the JSON files every consumer shares.
@@ -53,6 +54,16 @@ in
     hugePagesFor
     ;
   sysctlProfiles = sysctlLib.profiles;
+
+  # Access: the audit writer's user and paths, the internal key's path, the loopback rule.
+  inherit (accessLib)
+    auditUser
+    auditGroup
+    auditSocket
+    auditFile
+    internalKeyFile
+    isLoopback
+    ;
 
   # Ports.
   inherit (portsLib)

@@ -36,6 +36,8 @@ let
       useTierDefaults ? true,
       gpuDevices ? [ ],
       remoteLlmAddresses ? [ ],
+      # Networks whose clients may reach ai-coordinator (services.ai-stack.listen.allowedNetworks).
+      clientNetworks ? [ ],
       modelStoreUser ? "ai-stack-models",
       modelsDir ? "/var/lib/ai-stack/models",
       # lib.memoryBudget's `units` for the host; default: the tier's settings
@@ -128,8 +130,8 @@ let
 
       ai-coordinator =
         hardenedWithMemory "ai-coordinator" {
-          # Relaxation: the coordinator alone may reach the remote LLM.
-          ipAddressAllow = [ "localhost" ] ++ remoteLlmAddresses;
+          # Relaxation: the coordinator alone may reach the remote LLM, and be reached from the allowed networks.
+          ipAddressAllow = [ "localhost" ] ++ remoteLlmAddresses ++ clientNetworks;
         }
         // restart
         // {

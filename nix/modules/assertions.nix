@@ -57,10 +57,18 @@ let
           assertion = (given.port or null) == cfg.ports.${s.port};
           message = "services.ai-stack.settings.${name}.port = ${builtins.toJSON (given.port or null)} disagrees with ${portOption} = ${toString cfg.ports.${s.port}}, which Prometheus and the other services use to reach ${s.unit}. Set ${portOption} instead and remove services.ai-stack.settings.${name}.port.";
         }
-        {
-          assertion = (given.host or null) == aiLib.loopback;
-          message = "services.ai-stack.settings.${name}.host = ${builtins.toJSON (given.host or null)}: ${s.unit} listens on ${aiLib.loopback} only (the stack's units may reach loopback only, and the other services and Prometheus call it there). Remove services.ai-stack.settings.${name}.host; its port is ${portOption}.";
-        }
+        (
+          if name == "coordinator" then
+            {
+              assertion = (given.host or null) == cfg.listen.address;
+              message = "services.ai-stack.settings.coordinator.host = ${builtins.toJSON (given.host or null)} disagrees with services.ai-stack.listen.address = ${builtins.toJSON cfg.listen.address}. Set services.ai-stack.listen.address instead and remove services.ai-stack.settings.coordinator.host; its port is ${portOption}.";
+            }
+          else
+            {
+              assertion = (given.host or null) == aiLib.loopback;
+              message = "services.ai-stack.settings.${name}.host = ${builtins.toJSON (given.host or null)}: ${s.unit} listens on ${aiLib.loopback} only (the stack's units may reach loopback only, and the other services and Prometheus call it there). Remove services.ai-stack.settings.${name}.host; its port is ${portOption}.";
+            }
+        )
       ]
     ) aiLib.settingsServices
   );
@@ -128,12 +136,24 @@ in
         message = "services.ai-stack.facts.cpuArchitecture = \"${cfg.facts.cpuArchitecture}\" but this system is built for ${hostCpu}; fix the host's facts.nix.";
       }
     ]
-    ++ listenAssertions;
+    ++ listenAssertions
+    ++ [
+      {
+        # The rule every service also checks at boot, and aq up --host at run time.
+        assertion = !(aiLib.isLoopback cfg.listen.address) -> cfg.apiKeysFile != null;
+        message = "services.ai-stack.listen.address = \"${cfg.listen.address}\" opens ai-coordinator beyond this machine, but services.ai-stack.apiKeysFile is not set: anyone who can reach it could use the stack. Make keys with `aq keys create --name NAME --scopes query --file FILE`, keep FILE outside the Nix store and set services.ai-stack.apiKeysFile = FILE; or set services.ai-stack.listen.address = \"127.0.0.1\".";
+      }
+      {
+        assertion = !(aiLib.isLoopback cfg.listen.address) -> cfg.listen.allowedNetworks != [ ];
+        message = "services.ai-stack.listen.allowedNetworks is empty, so ai-coordinator's IPAddressAllow= admits loopback only and clients could not reach it on ${cfg.listen.address}. List the networks they connect from, e.g. services.ai-stack.listen.allowedNetworks = [ \"192.168.1.0/24\" ];";
+      }
+    ];
 
     warnings =
       lib.optional (aiLib.exceedsRamBudget {
         model = cfg.model;
         systemRamGb = ram;
-      }) "services.ai-stack.model: model may exhaust available RAM on this tier (${model.id} needs ${builtins.toJSON model.ram_required_gb} GB, more than 70% of the ${builtins.toJSON ram} GB in services.ai-stack.facts.systemRamGb).";
+      }) "services.ai-stack.model: model may exhaust available RAM on this tier (${model.id} needs ${builtins.toJSON model.ram_required_gb} GB, more than 70% of the ${builtins.toJSON ram} GB in services.ai-stack.facts.systemRamGb)."
+      ++ lib.optional (cfg.webUi.enable && cfg.apiKeysFile != null) "services.ai-stack.webUi: the coordinator enforces API keys (services.ai-stack.apiKeysFile), so Open WebUI must send one: give it a key with the query scope as its OpenAI API key (in its admin settings, or OPENAI_API_KEY and RAG_OPENAI_API_KEY in its environment from a file outside the Nix store); without one its requests get 401.";
   };
 }

@@ -5,6 +5,7 @@
   imports = [
     ./options.nix
     ./services.nix
+    ./access.nix
     ./model-download.nix
     ./dependencies.nix
     ./tuning.nix

@@ -24,8 +24,10 @@ in
       (lib.mkIf cfg.webUi.enable {
         services.open-webui = packageFrom "open-webui" "open-webui" // {
           enable = true;
-          host = "127.0.0.1";
+          # With the coordinator on the LAN (services.ai-stack.listen), Open WebUI is there too.
+          host = cfg.listen.address;
           port = cfg.ports.openWebui;
+          # access.nix opens its port with services.ai-stack.listen.openFirewall.
           openFirewall = false;
           environment = {
             OPENAI_API_BASE_URL = "http://127.0.0.1:${toString cfg.ports.coordinator}/v1";

@@ -240,8 +240,95 @@ in
       default = null;
       example = "/run/secrets/ai-stack-api-keys";
       description = ''
-        File with the API keys clients must present, outside the Nix store.
-        Passed with LoadCredential to ai-coordinator and ai-aidb as `api-keys`.
+        The API keys clients must present, outside the Nix store: one
+        `NAME SCOPES sha256:HASH` line per key (`aq keys create --name NAME
+        --scopes query,ingest,admin` prints the key once and the line). Only
+        hashes are in the file. When set, every service enforces keys: the
+        file goes to ai-coordinator, ai-aidb, ai-inference and ai-embeddings
+        with LoadCredential (`api-keys`), and ai-stack-internal-key makes the
+        key the services use among themselves (once, in
+        /var/lib/ai-stack-keys, passed the same way). After editing the file,
+        restart those units. Required for a `listen.address` beyond loopback.
+      '';
+    };
+
+    listen = {
+      address = mkOption {
+        type = types.str;
+        default = aiLib.loopback;
+        defaultText = literalExpression ''"127.0.0.1"'';
+        example = "192.168.1.10";
+        description = ''
+          Address ai-coordinator (and Open WebUI, when enabled) listens on; the
+          ports are services.ai-stack.ports.coordinator and ports.openWebui.
+          Inference, embeddings and aidb always stay on 127.0.0.1. Anything but
+          loopback needs apiKeysFile and allowedNetworks (assertions say so);
+          see docs/operations.md, "Exposing the stack on a LAN".
+        '';
+      };
+      openFirewall = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Open the coordinator's port (and Open WebUI's, when enabled) in networking.firewall.";
+      };
+      allowedNetworks = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "192.168.1.0/24" "fd00::/64" ];
+        description = ''
+          Networks (addresses or CIDR prefixes) whose clients may reach
+          ai-coordinator: added to its IPAddressAllow=, which otherwise allows
+          loopback only (systemd drops other packets before the service sees them).
+        '';
+      };
+    };
+
+    rateLimits = {
+      windowMs = mkOption {
+        type = types.ints.between 100 86400000;
+        default = 60000;
+        description = "Window of the per-tier and ingest limits, in milliseconds.";
+      };
+      high = mkOption {
+        type = types.ints.positive;
+        default = 10;
+        description = "High-risk calls (reload, gc, delete, fusion weights) per key per window.";
+      };
+      medium = mkOption {
+        type = types.ints.positive;
+        default = 60;
+        description = "Medium-risk calls (query, chat, ingest, embeddings) per key per window.";
+      };
+      low = mkOption {
+        type = types.ints.positive;
+        default = 600;
+        description = "Low-risk calls (status, search, models, feedback) per key per window.";
+      };
+      perKey = mkOption {
+        type = types.ints.positive;
+        default = 1000;
+        description = "Every call of a key together, per perKeyWindowMs.";
+      };
+      perKeyWindowMs = mkOption {
+        type = types.ints.between 100 604800000;
+        default = 3600000;
+        description = "Window of perKey, in milliseconds.";
+      };
+      ingestDocuments = mkOption {
+        type = types.ints.positive;
+        default = 100;
+        description = "Documents a key may ingest per window.";
+      };
+    };
+
+    audit.enable = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        The audit trail: every admin-scope and high-risk call is appended, hash
+        chained, to /var/lib/ai-audit/audit.jsonl by ai-stack-audit, a writer
+        that runs as its own user; the services reach it only through its
+        socket (`aq audit verify FILE` checks the chain).
       '';
     };
 

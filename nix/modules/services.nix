@@ -55,6 +55,7 @@ let
     useTierDefaults = false;
     inherit gpuDevices modelsDir;
     remoteLlmAddresses = cfg.remoteLlm.allowedAddresses;
+    clientNetworks = cfg.listen.allowedNetworks;
     memory = budget.units;
   };
 
@@ -108,11 +109,30 @@ let
 
   credentialPath = unit: name: "/run/credentials/${unit}.service/${name}";
 
-  apiKeySettings =
+  # Keys (the user's hashes and the internal key, both systemd credentials),
+  # the audit writer's socket and the rate limits: the same for every service
+  # (aidb and the coordinator share a key's buckets through Redis). See access.nix.
+  keysEnforced = cfg.apiKeysFile != null;
+  accessSettings =
     unit:
-    lib.optionalAttrs (cfg.apiKeysFile != null) {
+    {
+      rateLimitWindowMs = cfg.rateLimits.windowMs;
+      rateLimitHigh = cfg.rateLimits.high;
+      rateLimitMedium = cfg.rateLimits.medium;
+      rateLimitLow = cfg.rateLimits.low;
+      rateLimitPerKey = cfg.rateLimits.perKey;
+      rateLimitPerKeyWindowMs = cfg.rateLimits.perKeyWindowMs;
+      ingestDocumentsPerWindow = cfg.rateLimits.ingestDocuments;
+    }
+    // lib.optionalAttrs keysEnforced {
       apiKeysFile = credentialPath unit "api-keys";
-    };
+      internalKeyFile = credentialPath unit "internal-key";
+    }
+    // lib.optionalAttrs cfg.audit.enable { auditSocket = aiLib.auditSocket; };
+  accessCredentials = lib.optionals keysEnforced [
+    "api-keys:${cfg.apiKeysFile}"
+    "internal-key:${aiLib.internalKeyFile}"
+  ];
 
   threads = kind: aiLib.inferenceThreads {
     tier = cfg.hardwareTier;
@@ -147,7 +167,8 @@ let
   # host and port of settings.<name>: loopback, and its lib/ports.json entry
   # through services.ai-stack.ports (assertions.nix refuses any other value).
   listenOn = name: {
-    host = loopback;
+    # The coordinator alone may listen beyond loopback (listen.address; assertions.nix wants keys then).
+    host = if name == "coordinator" then cfg.listen.address else loopback;
     port = cfg.ports.${settingsServices.${name}.port};
   };
 
@@ -186,12 +207,15 @@ let
     }:
     let
       inherit (settingsServices.${settings}) unit service;
+      # The units every service needs before it starts: its internal key, the audit writer.
+      accessUnits = lib.optional keysEnforced "ai-stack-internal-key.service" ++ lib.optional cfg.audit.enable "ai-stack-audit.service";
     in
     {
       inherit description;
       wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ] ++ after;
-      inherit requires;
+      after = [ "network.target" ] ++ after ++ accessUnits;
+      requires = requires ++ lib.optional keysEnforced "ai-stack-internal-key.service";
+      wants = lib.optional cfg.audit.enable "ai-stack-audit.service";
       environment = {
         AI_STACK_CONFIG = "${configFiles.${unit}}";
         # V8's old space sized from the unit's memory (lib/memory-budget.nix):
@@ -203,7 +227,11 @@ let
         // {
           ExecStart = "${lib.getExe cfg.package} serve ${service} --config ${configFiles.${unit}}";
         }
-        // lib.optionalAttrs (credentials != [ ]) { LoadCredential = credentials; };
+        // lib.optionalAttrs (credentials ++ accessCredentials != [ ]) { LoadCredential = credentials ++ accessCredentials; }
+        # The audit writer's socket is reachable by its group only.
+        // lib.optionalAttrs cfg.audit.enable {
+          SupplementaryGroups = (unitConfigs.${unit}.SupplementaryGroups or [ ]) ++ [ aiLib.auditGroup ];
+        };
     };
 in
 {
@@ -244,6 +272,7 @@ in
         # Registry models carry their sha256, so the service re-verifies the file.
         inference = lib.mapAttrs (_: lib.mkDefault) (
           listenOn "inference"
+          // accessSettings "ai-inference"
           // {
             chatModel = modelPaths.chat;
             threads = threads "inference";
@@ -282,6 +311,7 @@ in
         # The same service, second instance: embeddings and reranking only.
         embeddings = lib.mapAttrs (_: lib.mkDefault) (
           listenOn "embeddings"
+          // accessSettings "ai-embeddings"
           // {
             threads = threads "embeddings";
             inherit (tier.embeddings) contextSize;
@@ -306,7 +336,7 @@ in
             embedQueryPrefix = embedPrefixes.query;
             embedDocumentPrefix = embedPrefixes.document;
           }
-          // apiKeySettings "ai-aidb"
+          // accessSettings "ai-aidb"
         );
         coordinator = lib.mapAttrs (_: lib.mkDefault) (
           listenOn "coordinator"
@@ -327,7 +357,7 @@ in
           // lib.optionalAttrs (cfg.remoteLlm.keyFile != null) {
             remoteLlmKeyFile = credentialPath "ai-coordinator" "remote-llm-key";
           }
-          // apiKeySettings "ai-coordinator"
+          // accessSettings "ai-coordinator"
         );
       };
 
@@ -357,7 +387,6 @@ in
             "postgresql.service"
             "postgresql-setup.service"
           ];
-          credentials = lib.optional (cfg.apiKeysFile != null) "api-keys:${cfg.apiKeysFile}";
         };
 
         ai-coordinator = mkUnit {
@@ -370,9 +399,7 @@ in
             "redis-ai-stack.service"
           ];
           requires = [ "redis-ai-stack.service" ];
-          credentials =
-            lib.optional (cfg.remoteLlm.keyFile != null) "remote-llm-key:${cfg.remoteLlm.keyFile}"
-            ++ lib.optional (cfg.apiKeysFile != null) "api-keys:${cfg.apiKeysFile}";
+          credentials = lib.optional (cfg.remoteLlm.keyFile != null) "remote-llm-key:${cfg.remoteLlm.keyFile}";
         };
       };
     })

@@ -26,6 +26,18 @@ const expectedWarnings: Record<string, string[]> = {
   ],
 };
 
+/** What every service's settings get from services.ai-stack.rateLimits and audit (defaults; no keys on the example hosts). */
+const accessSettings = {
+  rateLimitWindowMs: 60_000,
+  rateLimitHigh: 10,
+  rateLimitMedium: 60,
+  rateLimitLow: 600,
+  rateLimitPerKey: 1000,
+  rateLimitPerKeyWindowMs: 3_600_000,
+  ingestDocumentsPerWindow: 100,
+  auditSocket: "/run/ai-audit/audit.sock",
+};
+
 describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalModules)", () => {
   let hosts: Record<(typeof hostNames)[number], HostEval>;
   let toplevels: Record<string, Toplevel>;
@@ -100,14 +112,18 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
     });
   });
 
-  it("applies lib.serviceConfigs unchanged, adding only ExecStart and credentials", () => {
+  it("applies lib.serviceConfigs unchanged, adding only ExecStart, credentials and the audit writer's group", () => {
+    const services = ["ai-inference", "ai-embeddings", "ai-aidb", "ai-coordinator"];
     for (const h of hostNames) {
       const host = hosts[h];
       for (const [unit, u] of Object.entries(host.units)) {
-        const { ExecStart, LoadCredential, ...rest } = u.serviceConfig;
-        expect(rest, `${h} ${unit}`).toEqual(host.unitConfigs[unit]);
+        const { ExecStart, LoadCredential, SupplementaryGroups, ...rest } = u.serviceConfig;
+        const { SupplementaryGroups: tierGroups, ...expected } = host.unitConfigs[unit] as Record<string, unknown>;
+        expect(rest, `${h} ${unit}`).toEqual(expected);
         expect(ExecStart, `${h} ${unit}`).toEqual(expect.any(String));
         expect(LoadCredential, `${h} ${unit}`).toBeUndefined();
+        // The services may reach the audit writer's socket (tests/nix/access.test.ts); GPU groups stay.
+        expect(SupplementaryGroups, `${h} ${unit}`).toEqual(services.includes(unit) ? [...((tierGroups as string[]) ?? []), "ai-audit"] : tierGroups);
       }
     }
   });
@@ -191,6 +207,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       modelDownloadStatusFile: "/var/lib/ai-stack/models/download-status.json",
       chatModelStructuredOutput: true,
       chatModelToolCalling: true,
+      ...accessSettings,
     });
   });
 
@@ -212,6 +229,7 @@ describe.skipIf(missing !== null)("nix/modules on the example hosts (lib.evalMod
       rerankUrl: `http://127.0.0.1:${ports.inferenceEmbed}`,
       embedQueryPrefix: "search_query: ",
       stateDir: "/var/lib/ai-coordinator",
+      ...accessSettings,
     });
     expect(hosts.pi5.settings.aidb).toMatchObject({
       port: ports.aidb,

@@ -61,7 +61,8 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
       expect.arrayContaining([
         `services.ai-stack.settings.inference.port = 9000 disagrees with services.ai-stack.ports.inferenceChat = ${ports.inferenceChat}, which Prometheus and the other services use to reach ai-inference. Set services.ai-stack.ports.inferenceChat instead and remove services.ai-stack.settings.inference.port.`,
         expect.stringMatching(/^services\.ai-stack\.settings\.embeddings\.port = 9001 disagrees with services\.ai-stack\.ports\.inferenceEmbed = \d+.* Set services\.ai-stack\.ports\.inferenceEmbed instead/),
-        expect.stringMatching(/^services\.ai-stack\.settings\.coordinator\.host = "0\.0\.0\.0": ai-coordinator listens on 127\.0\.0\.1 only .* Remove services\.ai-stack\.settings\.coordinator\.host; its port is services\.ai-stack\.ports\.coordinator\.$/),
+        // The coordinator's address is services.ai-stack.listen.address (tests/nix/access.test.ts).
+        expect.stringMatching(/^services\.ai-stack\.settings\.coordinator\.host = "0\.0\.0\.0" disagrees with services\.ai-stack\.listen\.address = "127\.0\.0\.1"\. Set services\.ai-stack\.listen\.address instead and remove services\.ai-stack\.settings\.coordinator\.host; its port is services\.ai-stack\.ports\.coordinator\.$/),
       ]),
     );
     // A port removed from settings (null) is refused too; the same value as services.ai-stack.ports is harmless.
@@ -95,10 +96,11 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
     expect(r.failedAssertions).toEqual([]);
     const coord = r.units["ai-coordinator"]?.serviceConfig ?? {};
     expect(coord.IPAddressAllow).toEqual(["localhost", "203.0.113.10/32"]);
-    expect(coord.LoadCredential).toEqual(["remote-llm-key:/run/secrets/llm", "api-keys:/run/secrets/keys"]);
-    expect(r.units["ai-aidb"]?.serviceConfig.LoadCredential).toEqual(["api-keys:/run/secrets/keys"]);
+    // The keys (and the internal key, tests/nix/access.test.ts) go to every service; the remote's key to the coordinator alone.
+    expect(coord.LoadCredential).toEqual(["remote-llm-key:/run/secrets/llm", "api-keys:/run/secrets/keys", "internal-key:/var/lib/ai-stack-keys/internal-key"]);
+    expect(r.units["ai-aidb"]?.serviceConfig.LoadCredential).toEqual(["api-keys:/run/secrets/keys", "internal-key:/var/lib/ai-stack-keys/internal-key"]);
     expect(r.units["ai-inference"]?.serviceConfig.IPAddressAllow).toEqual(["localhost"]);
-    expect(r.units["ai-inference"]?.serviceConfig).not.toHaveProperty("LoadCredential");
+    expect(r.units["ai-inference"]?.serviceConfig.LoadCredential).not.toContain("remote-llm-key:/run/secrets/llm");
     expect(r.settings.coordinator).toMatchObject({
       remoteLlmUrl: "https://llm.example.org/v1",
       remoteLlmKeyFile: "/run/credentials/ai-coordinator.service/remote-llm-key",
