@@ -24,6 +24,8 @@ import { logsRoute } from "./dashboard/logsRoute.js";
 import { expandQuery } from "./pipeline/expandQuery.js";
 import { queryExpansionSchema } from "./pipeline/queryExpansionSchema.js";
 import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
+import { embeddingsRoute } from "./routes/embeddingsRoute.js";
+import { modelsRoute } from "./routes/modelsRoute.js";
 import { feedbackRoute } from "./routes/feedbackRoute.js";
 import { gapsRoute } from "./routes/gapsRoute.js";
 import { queryRoute } from "./routes/queryRoute.js";
@@ -215,6 +217,8 @@ export async function buildApp(opts: CoordinatorAppOptions): Promise<Coordinator
     });
     await app.register(queryRoute, { runtime });
     await app.register(chatCompletionsRoute, { runtime });
+    await app.register(modelsRoute, { runtime });
+    await app.register(embeddingsRoute, { runtime });
     await app.register(statusRoute, { runtime });
     await app.register(feedbackRoute, { runtime });
     await app.register(gapsRoute, { runtime });

@@ -19,6 +19,7 @@ export interface CoordinatorMetrics {
   postgresLatency: Gauge;
   inputSanitized: Counter;
   injectionsDetected: Counter<"action">;
+  embeddingTexts: Counter<"cache">;
 }
 
 const tokenBuckets = [0, 50, 100, 250, 500, 1000, 1500, 2000, 4000, 8000, 16000, 32000];
@@ -97,6 +98,12 @@ export function createCoordinatorMetrics(registry: Registry): CoordinatorMetrics
       name: "coordinator_injections_detected_total",
       help: "Retrieved passages that scored above injectionThreshold before entering a prompt, by what was done with them (dropped, fenced)",
       labelNames: ["action"] as const,
+      registers,
+    }),
+    embeddingTexts: new Counter({
+      name: "coordinator_embedding_texts_total",
+      help: "Texts of /v1/embeddings requests on the coordinator, by whether its embedding cache had them (cache=hit) or the embeddings service was asked (cache=miss)",
+      labelNames: ["cache"] as const,
       registers,
     }),
   };

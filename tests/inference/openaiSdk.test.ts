@@ -88,7 +88,8 @@ describe("the official openai SDK against the inference service", () => {
       messages: [{ role: "user", content: "what is the weather in Paris?" }],
       tools: [weather, clock],
       tool_choice: { type: "function", function: { name: "get_weather" } },
-      max_tokens: 64,
+      max_tokens: 200,
+      seed: 5,
     });
     const choice = completion.choices[0];
     expect(choice.finish_reason).toBe("tool_calls");
@@ -110,7 +111,8 @@ describe("the official openai SDK against the inference service", () => {
       tools: [weather, clock],
       tool_choice: "required",
       parallel_tool_calls: false,
-      max_tokens: 64,
+      max_tokens: 200,
+      seed: 5,
     });
     expect(required.choices[0].finish_reason).toBe("tool_calls");
     expect(required.choices[0].message.tool_calls).toHaveLength(1);
@@ -143,7 +145,7 @@ describe("the official openai SDK against the inference service", () => {
       tools: [weather],
       tool_choice: "required" as const,
       parallel_tool_calls: false,
-      max_tokens: 64,
+      max_tokens: 200,
       seed: 11,
     };
     const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });

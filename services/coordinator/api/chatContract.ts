@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { toolChoiceSchema, toolSchema } from "../../inference/api/chatCompletionRequestSchema.js";
+import { inferenceLimits } from "../../inference/api/inferenceLimits.js";
 import { maxProjectChars } from "./queryContract.js";
 
 // The coordinator's POST /v1/chat/completions: the OpenAI-compatible front
@@ -17,8 +19,12 @@ const message = z
 
 /**
  * The OpenAI chat completions request the front door accepts. Fields OpenAI
- * clients commonly add (user, metadata, stream_options...) are allowed and
- * not forwarded; the known ones are checked. Our extensions: `retrieval`
+ * clients commonly add (user, metadata...) are allowed and not forwarded;
+ * the known ones are checked. `model` picks the route (modelsContract):
+ * `ai-stack` or none routed, `local/...` and `remote/...` forced, any other
+ * id a 404. Tools (`tools`, `tool_choice`, `parallel_tool_calls`, assistant
+ * `tool_calls` and `tool` messages) are forwarded to the backend, and
+ * `stream_options` too when streaming. Our extensions: `retrieval`
  * (default true), `project`, `force_local`, `force_remote`.
  */
 export const chatRequestSchema = z
@@ -37,6 +43,10 @@ export const chatRequestSchema = z
     frequency_penalty: z.number().min(-2).max(2).optional(),
     n: z.literal(1).optional(),
     response_format: z.object({ type: z.enum(["text", "json_object", "json_schema"]) }).passthrough().optional(),
+    tools: z.array(toolSchema).min(1, "tools must not be empty").max(inferenceLimits.maxTools).optional(),
+    tool_choice: toolChoiceSchema.optional(),
+    parallel_tool_calls: z.boolean().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
     retrieval: z.boolean().default(true),
     project: z.string().trim().min(1).max(maxProjectChars).optional(),
     force_local: z.boolean().default(false),
@@ -52,6 +62,11 @@ export const chatRequestSchema = z
     if (!body.messages.some((m) => m.role === "user")) {
       ctx.addIssue({ code: "custom", path: ["messages"], message: "needs at least one user message" });
     }
+    const choice = body.tool_choice;
+    if (choice !== undefined && choice !== "none" && !body.tools) ctx.addIssue({ code: "custom", path: ["tool_choice"], message: "needs tools" });
+    if (typeof choice === "object" && body.tools && !body.tools.some((t) => t.function.name === choice.function.name)) {
+      ctx.addIssue({ code: "custom", path: ["tool_choice", "function", "name"], message: `no tool is named ${choice.function.name}` });
+    }
   });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -63,7 +78,12 @@ export function messageText(c: ChatRequest["messages"][number]["content"]): stri
   return c.map((p) => (p.type === "text" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("\n");
 }
 
-/** The sampling fields passed on to the backend. */
+/** Whether the request has tools the model may call (tools, and tool_choice other than "none"). */
+export function toolsRequested(body: Pick<ChatRequest, "tools" | "tool_choice">): boolean {
+  return body.tools !== undefined && body.tools.length > 0 && body.tool_choice !== "none";
+}
+
+/** The sampling and tool fields passed on to the backend. */
 export const forwardedFields = [
   "max_tokens",
   "temperature",
@@ -74,4 +94,7 @@ export const forwardedFields = [
   "presence_penalty",
   "frequency_penalty",
   "response_format",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
 ] as const;

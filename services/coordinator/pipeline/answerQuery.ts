@@ -26,8 +26,8 @@ export interface AnswerFormat {
   generationBody(p: ReadyQuery): Record<string, unknown>;
   /** The JSON answer; may set headers on the reply. */
   completed(p: ReadyQuery, gen: Generated<ChatCompletion>, reply: FastifyReply): unknown;
-  /** What the semantic cache keeps of an answer (`completion` when the backend gave a whole one). */
-  cacheEntry(p: ReadyQuery, gen: Generated<unknown>, text: string, completion?: ChatCompletion): Record<string, unknown>;
+  /** What the semantic cache keeps of an answer (`completion` when the backend gave a whole one); undefined: not cached. */
+  cacheEntry(p: ReadyQuery, gen: Generated<unknown>, text: string, completion?: ChatCompletion): Record<string, unknown> | undefined;
   /** Streaming: the response headers, the first events, each delta, the last events, a failure mid-stream. */
   stream: {
     headers?(p: ReadyQuery, gen: Generated<unknown>): Record<string, string>;

@@ -30,7 +30,10 @@ export function toHttpError(err: unknown): unknown {
     return new HttpError(503, err.code ?? "backend_unavailable", err.message, {}, { "retry-after": "1" });
   }
   if (err.kind === "http" && err.status !== undefined && err.status >= 400 && err.status < 500) {
-    return new HttpError(err.status === 401 || err.status === 403 ? 502 : err.status, err.code ?? "backend_refused", err.message);
+    // The backend refused our request: the client learns which of its fields, when the backend said.
+    const inner = (err.body?.error ?? {}) as { param?: unknown };
+    const details = { ...(err.fields.length > 0 && { fields: err.fields }), ...(typeof inner.param === "string" && { param: inner.param }) };
+    return new HttpError(err.status === 401 || err.status === 403 ? 502 : err.status, err.code ?? "backend_refused", err.message, details);
   }
   if (err.kind === "timeout") return new HttpError(504, "backend_timeout", err.message);
   return new HttpError(502, "backend_unavailable", err.message);

@@ -26,6 +26,8 @@ export interface CoordinatorStackOptions {
   aidb?: Record<string, unknown>;
   /** The local chat model (default: the tiny model with 8-token answers). */
   chatModel?: string;
+  /** The remote's chat model (default: the tiny model with 8-token answers). */
+  remoteChatModel?: string;
   /** More settings of the local inference instance (e.g. chatModelStructuredOutput). */
   local?: Record<string, unknown>;
 }
@@ -61,7 +63,7 @@ export async function startCoordinatorStack(opts: CoordinatorStackOptions = {}):
       ...opts.local,
     });
     opened.push(local);
-    const remote = opts.remote ? await startInferenceApp({ chatModel: models.chatShort, contextSize: 4096 }) : undefined;
+    const remote = opts.remote ? await startInferenceApp({ chatModel: opts.remoteChatModel ?? models.chatShort, contextSize: 4096 }) : undefined;
     if (remote) opened.push(remote);
     const aidbDb: TestDb = await openTestPglite();
     opened.push(aidbDb);

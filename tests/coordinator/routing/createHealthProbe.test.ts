@@ -46,6 +46,16 @@ describe("createHealthProbe", () => {
     expect(hits).toEqual({ "/health": 1, "/status": 1 });
   });
 
+  it("reads the model's name and whether it can call functions: the capabilities, else function_calling, else nothing", async () => {
+    const probe = async (status: Record<string, unknown>) => createHealthProbe({ baseUrl: (await fakeInference(inference({ loading: false, healthy: true, ...status }))).baseUrl }).check();
+    expect(await probe({ model_name: "qwen", function_calling: true, capabilities: { structuredOutput: true, toolCalling: false } })).toMatchObject({ modelName: "qwen", functionCalling: false });
+    expect(await probe({ model_name: "qwen", function_calling: false })).toMatchObject({ functionCalling: false });
+    expect(await probe({ function_calling: true })).toMatchObject({ functionCalling: true });
+    const unknown = await probe({});
+    expect(unknown.functionCalling).toBeUndefined();
+    expect(unknown.modelName).toBeUndefined();
+  });
+
   it("reports a model still being downloaded: not healthy, downloading, with the progress", async () => {
     const { baseUrl } = await fakeInference(inference({ loading: false, downloading: true, healthy: false, load_progress_pct: 42, error: null, model_sha256: null, model_name: null }));
     const r = await createHealthProbe({ baseUrl }).check();

@@ -163,12 +163,12 @@ describe("coordinator front door (/v1/chat/completions)", () => {
   afterAll(async () => s?.close());
 
   const chat = (content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    post(`${s.url}/v1/chat/completions`, { model: "anything", messages: [{ role: "user", content }], ...extra }, headers);
+    post(`${s.url}/v1/chat/completions`, { model: "ai-stack", messages: [{ role: "user", content }], ...extra }, headers);
 
   it("answers an OpenAI request with retrieval and the routing in a header", async () => {
     const r = await chat("how do I collect garbage?", { project: "nix" });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ object: "chat.completion", model: "anything", choices: [{ index: 0, message: { role: "assistant" } }] });
+    expect(r.body).toMatchObject({ object: "chat.completion", model: "ai-stack", choices: [{ index: 0, message: { role: "assistant" } }] });
     expect(r.body.choices[0].message.content.length).toBeGreaterThan(0);
     const routing = JSON.parse(r.headers.get("x-ai-stack-routing")!);
     expect(routing).toMatchObject({ backend: "local", reason: "context_quality_ok", retrieval: "hybrid", sources: 1 });
@@ -206,7 +206,8 @@ describe("coordinator front door (/v1/chat/completions)", () => {
   ])("bad input (%s) is a 400 naming the field", async (_name, body, field) => {
     const r = await post(`${s.url}/v1/chat/completions`, body);
     expect(r.status).toBe(400);
-    expect(r.body.fields.map((f: { path: string }) => f.path)).toContain(field);
+    // OpenAI's error shape, the fields inside it.
+    expect(r.body.error.fields.map((f: { path: string }) => f.path)).toContain(field);
   });
 });
 
