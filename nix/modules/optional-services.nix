@@ -29,8 +29,21 @@ in
           port = cfg.ports.openWebui;
           # access.nix opens its port with services.ai-stack.listen.openFirewall.
           openFirewall = false;
+          # Open WebUI lists the coordinator's models (ai-stack, local/<name>, remote/<name>) and
+          # chats through its front door; its document search embeds through the coordinator's
+          # /v1/embeddings (the stack's embedding model and cache) instead of downloading a
+          # sentence-transformers model of its own.
+          # API key hook (docs/deploy.md "Open WebUI"): when the coordinator enforces keys
+          # (services.ai-stack.apiKeysFile), Open WebUI needs a key with the query scope as
+          # OPENAI_API_KEY and RAG_OPENAI_API_KEY, from a file outside the Nix store
+          # (services.open-webui.environmentFile) or its admin settings; a warning says so.
           environment = {
             OPENAI_API_BASE_URL = "http://127.0.0.1:${toString cfg.ports.coordinator}/v1";
+            ENABLE_OPENAI_API = "True";
+            RAG_EMBEDDING_ENGINE = "openai";
+            RAG_OPENAI_API_BASE_URL = "http://127.0.0.1:${toString cfg.ports.coordinator}/v1";
+            # Any name: the coordinator has one embedding model and names it in its answers.
+            RAG_EMBEDDING_MODEL = "ai-stack-embeddings";
             ENABLE_OLLAMA_API = "False";
             WEBUI_AUTH = "True";
             ANONYMIZED_TELEMETRY = "False";

@@ -125,7 +125,13 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
       host: "127.0.0.1",
       port: 8090,
       openFirewall: false,
-      environment: expect.objectContaining({ OPENAI_API_BASE_URL: `http://127.0.0.1:${ports.coordinator}/v1` }),
+      environment: expect.objectContaining({
+        OPENAI_API_BASE_URL: `http://127.0.0.1:${ports.coordinator}/v1`,
+        ENABLE_OPENAI_API: "True",
+        // Its document search embeds through the coordinator too.
+        RAG_EMBEDDING_ENGINE: "openai",
+        RAG_OPENAI_API_BASE_URL: `http://127.0.0.1:${ports.coordinator}/v1`,
+      }),
     });
   });
 
