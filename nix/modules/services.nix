@@ -173,10 +173,13 @@ let
   };
 
   # Registry models without a local file: ai-model-download fetches these.
+  # The small retrieval models first: nothing replaces embeddings (aidb waits
+  # for them to ingest and search), while a remote can answer until the chat
+  # model, the largest download, is in place.
   downloadIds = builtins.filter (id: id != null) [
-    (if cfg.modelFiles.chat == null then cfg.model else null)
     (if cfg.modelFiles.embedding == null then cfg.embeddingModel else null)
     (if cfg.modelFiles.rerank == null then cfg.rerankModel else null)
+    (if cfg.modelFiles.chat == null then cfg.model else null)
   ];
   downloadNeeded = cfg.modelDownload.enable && downloadIds != [ ];
   embeddingsWanted = separateEmbeddings && (modelPaths.embedding != null || modelPaths.rerank != null);

@@ -183,6 +183,11 @@ describe.skipIf(missing !== null)("services.ai-stack assertions and warnings", (
     expect(r.units).not.toHaveProperty("ai-model-download");
     expect(r.units["ai-inference"]?.requires).not.toContain("ai-model-download.service");
     expect(r.settings.inference).toMatchObject({ chatModel: "/srv/chat.gguf" });
+    // Nothing to wait for, and a local file may be any model: the registry's facts are not rendered for it.
+    for (const key of ["modelDownloadStatusFile", "chatModelStructuredOutput", "chatModelToolCalling"]) expect(r.settings.inference).not.toHaveProperty(key);
+    expect(r.settings.embeddings).not.toHaveProperty("modelDownloadStatusFile");
+    expect(r.settings.aidb).not.toHaveProperty("embedQueryPrefix");
+    expect(r.settings.coordinator).not.toHaveProperty("embedQueryPrefix");
     expect(r.settings.inference).not.toHaveProperty("chatModelSha256");
   });
 

@@ -21,8 +21,7 @@ export async function statusRoute(app: KernelApp, { runtime }: { runtime: Infere
       }),
       downloading,
       download: download ?? null,
-      // function_calling: whether the loaded chat template can call functions (absent on a host without it).
-      capabilities: chatCapabilities(config, (chat as { function_calling?: boolean | null }).function_calling ?? null),
+      capabilities: chatCapabilities(config, chat.function_calling),
       threads: config.threads,
       queue_limit: config.queueLimit,
       ...(await resourceStatus(runtime)),
