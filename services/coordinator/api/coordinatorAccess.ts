@@ -8,6 +8,7 @@ export const coordinatorAccess: AccessTable = {
   "POST /query": { scope: "query", tier: "medium" },
   "POST /v1/chat/completions": { scope: "query", tier: "medium" },
   "GET /v1/models": { scope: "query", tier: "low" },
+  "GET /v1/models/*": { scope: "query", tier: "low" },
   "POST /v1/embeddings": { scope: "query", tier: "medium" },
   "GET /status": { scope: "query", tier: "low" },
   "POST /feedback/:interaction_id": { scope: "query", tier: "low" },

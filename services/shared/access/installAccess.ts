@@ -73,6 +73,18 @@ export function installAccess(app: FastifyInstance, opts: AccessOptions & { serv
   const inFlightAudits = new Set<Promise<unknown>>();
   const warnedUnmapped = new Set<string>();
 
+  // Every route registered after this point (all of the service's) is checked against the table when the app is ready.
+  const registered: string[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") registered.push(`${method} ${route.url}`);
+  });
+  app.addHook("onReady", async () => {
+    const missing = registered.filter((r) => !table[r]);
+    if (missing.length) {
+      logger.warn({ event: "access_routes_unmapped", routes: missing }, "routes missing from the service's access table need the admin scope and count as high risk");
+    }
+  });
+
   const policyOf = (request: FastifyRequest): RoutePolicy => {
     const url = request.routeOptions.url;
     if (!url) return unmatchedPolicy;

@@ -87,6 +87,14 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("has every route of every service in its access table (a missing one would need admin and count as high risk)", () => {
+    for (const logs of [s.logs, s.aidb.logs, s.local.logs]) {
+      const unmapped = logs.lines().filter((l) => l.event === "access_routes_unmapped");
+      expect(unmapped.map((l) => l.routes)).toEqual([]);
+      expect(logs.lines().some((l) => l.event === "api_keys_loaded")).toBe(true);
+    }
+  });
+
   it("answers 401 without a key or with a wrong one, 403 for a key without the route's scope, 200 with the scope; /health stays open", async () => {
     for (const url of [s.url, s.aidb.url, s.local.url]) {
       expect((await call(`${url}/health`)).status, url).toBe(200);
