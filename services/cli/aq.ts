@@ -52,6 +52,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv, io) => (await import("./commands/evalCommand.js")).evalCommand(argv, io),
     summary: "eval [--suite FILE] [--answers auto|run|skip] [--strict]   run the eval suite against the stack, store the score, print the trend",
   },
+  "continuous-learning": {
+    run: async (argv, io) => (await import("./commands/continuousLearningCommand.js")).continuousLearningCommand(argv, io),
+    summary: "continuous-learning [--telemetry-file F] [--state-dir D] [--once]   keep answered questions from the telemetry as compressed learning sessions",
+  },
   dlq: {
     run: async (argv, io) => (await import("./commands/dlqCommand.js")).dlqCommand(argv, io),
     summary: "dlq list|retry|drop [--id N]   documents aidb dead-lettered after their retries",
