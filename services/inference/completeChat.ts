@@ -51,6 +51,8 @@ export interface CompleteChatOptions {
   onText?: (text: string) => void;
   /** Streams tool calls as they are generated. */
   onToolCall?: (delta: ToolCallDelta) => void;
+  /** false: the model's registry entry says it does not call tools (chatModelToolCalling), whatever its template. */
+  toolCalling?: boolean;
   grammarFor: (format: ChatCompletionRequest["response_format"]) => Promise<LlamaGrammar | undefined>;
 }
 
@@ -78,8 +80,19 @@ function planFunctions(request: ChatCompletionRequest): FunctionPlan | undefined
 }
 
 /** Refuses tools the loaded model cannot call, or whose parameters no grammar can enforce, before any work. */
-async function checkTools(host: ChatModelHost, request: ChatCompletionRequest, plan: FunctionPlan | undefined, grammarFor: CompleteChatOptions["grammarFor"]) {
+async function checkTools(
+  host: ChatModelHost,
+  request: ChatCompletionRequest,
+  plan: FunctionPlan | undefined,
+  { grammarFor, toolCalling }: Pick<CompleteChatOptions, "grammarFor" | "toolCalling">,
+) {
   if (!plan) return;
+  if (toolCalling === false) {
+    const name = host.status().model_name ?? "the chat model";
+    throw new HttpError(400, "tools_not_supported", `tools: the chat model ${name} does not call tools (chatModelToolCalling is false, from the model registry); leave tools out`, {
+      param: "tools",
+    });
+  }
   const loaded = host.current;
   if (loaded && !loaded.callsFunctions) {
     const name = host.status().model_name ?? "the chat model";
@@ -137,7 +150,7 @@ export async function completeChat(opts: CompleteChatOptions): Promise<ChatResul
   // takes a place in the queue; checked again after acquiring, since a
   // reload may have swapped the model.
   if (host.current && !host.loading) {
-    await checkTools(host, request, plan, opts.grammarFor);
+    await checkTools(host, request, plan, opts);
     budget(host, history, request, opts.defaultMaxTokens, plan);
   }
 
@@ -145,7 +158,7 @@ export async function completeChat(opts: CompleteChatOptions): Promise<ChatResul
   try {
     const loaded = host.current;
     if (!loaded) throw new HttpError(503, "model_unavailable", "the chat model is not loaded");
-    await checkTools(host, request, plan, opts.grammarFor);
+    await checkTools(host, request, plan, opts);
     const { promptTokens, maxTokens } = budget(host, history, request, opts.defaultMaxTokens, plan);
     const chat = host.chatOn(sequence, plan?.force ? forceFunctionCall(loaded.wrapper) : undefined);
     let completionTokens = 0;

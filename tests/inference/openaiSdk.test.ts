@@ -197,6 +197,19 @@ describe("the official openai SDK against the inference service", () => {
     // tool_choice "none" asks for no call: that is served.
     const none = await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], tools: [weather], tool_choice: "none", max_tokens: 3 });
     expect(none.choices[0].message.content).toBeTruthy();
+
+    // A model the registry says does not call tools refuses them too, whatever its template.
+    const barred = await startInferenceApp({ chatModel: inject("models").chatTools, contextSize: 2048, chatModelToolCalling: false });
+    try {
+      const refused = await sdk(barred)
+        .chat.completions.create({ model, messages: [{ role: "user", content: "weather?" }], tools: [weather], max_tokens: 4 })
+        .then(() => undefined, (x: unknown) => x);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused as InstanceType<typeof OpenAI.BadRequestError>).toMatchObject({ code: "tools_not_supported", param: "tools" });
+      expect((await (await fetch(`${barred.url}/status`)).json()).capabilities.toolCalling).toBe(false);
+    } finally {
+      await barred.close();
+    }
   });
 
   it("names the field of a bad tool request in the SDK's typed error", async () => {

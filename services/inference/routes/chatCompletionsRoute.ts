@@ -31,6 +31,7 @@ export async function chatCompletionsRoute(app: KernelApp, { runtime }: { runtim
         request: body,
         defaultMaxTokens: runtime.config.defaultMaxTokens,
         chatConfigured: runtime.config.chatModel !== undefined,
+        toolCalling: runtime.config.chatModelToolCalling,
         download: runtime.downloads.chat,
         signal,
         grammarFor: runtime.grammarFor,
