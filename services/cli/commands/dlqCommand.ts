@@ -5,8 +5,9 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
-export const dlqUsage = "usage: aq dlq list [--limit N] [--json] | retry [--id N[,N...]] | drop --id N[,N...] | --all   [--url AIDB_URL]";
+export const dlqUsage = "usage: aq dlq list [--limit N] [--json] | retry [--id N[,N...]] | drop --id N[,N...] | --all   [--url AIDB_URL] [--api-key-file FILE]";
 
 const ids = z
   .string()
@@ -19,6 +20,7 @@ const flagsSchema = z.object({
   id: ids.optional(),
   all: z.boolean().default(false),
   json: z.boolean().default(false),
+  apiKeyFile: z.string().min(1).optional(),
 });
 
 const cut = (s: string | null, n: number) => (s === null ? "-" : s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -42,7 +44,7 @@ const dlq: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["all", "json"], allowPositionals: true });
   const [action, ...rest] = positionals;
   if (!action || rest.length > 0 || !["list", "retry", "drop"].includes(action)) throw new UsageError(dlqUsage);
-  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000, apiKey: readCliApiKey(flags.apiKeyFile) });
 
   if (action === "list") {
     const r = await aidb.dlq.list({ limit: flags.limit });

@@ -14,9 +14,10 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 export const evalUsage =
-  "usage: aq eval [--suite FILE] [--answers auto|run|skip] [--history N] [--wait-ready SECONDS] [--strict] [--json] [--url COORDINATOR_URL] [--aidb-url URL] [--inference-url URL]";
+  "usage: aq eval [--suite FILE] [--answers auto|run|skip] [--history N] [--wait-ready SECONDS] [--strict] [--json] [--url COORDINATOR_URL] [--aidb-url URL] [--inference-url URL] [--api-key-file FILE]";
 
 const flagsSchema = z.object({
   suite: z.string().min(1).optional(),
@@ -28,6 +29,7 @@ const flagsSchema = z.object({
   url: z.string().optional(),
   aidbUrl: z.string().optional(),
   inferenceUrl: z.string().optional(),
+  apiKeyFile: z.string().min(1).optional(),
 });
 
 function readSuite(file: string | undefined): EvalSuite {
@@ -72,8 +74,9 @@ const evaluate: Command = async (argv, io) => {
   if (positionals.length > 0) throw new UsageError(evalUsage);
   const suite = readSuite(flags.suite);
   const coordinatorUrl = serviceBaseUrl(flags.url, defaultCoordinatorUrl);
-  const coordinator = createCoordinatorClient({ baseUrl: coordinatorUrl });
-  const aidb = createAidbClient({ url: serviceBaseUrl(flags.aidbUrl, defaultAidbUrl), timeoutMs: 600_000 });
+  const apiKey = readCliApiKey(flags.apiKeyFile);
+  const coordinator = createCoordinatorClient({ baseUrl: coordinatorUrl, apiKey });
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.aidbUrl, defaultAidbUrl), timeoutMs: 600_000, apiKey });
 
   // Run from a unit at boot: wait for the coordinator first.
   const deadline = Date.now() + flags.waitReady * 1000;
@@ -86,7 +89,7 @@ const evaluate: Command = async (argv, io) => {
   let modelName: string | null = null;
   let answers: "run" | "skip_synthetic" = flags.answers === "skip" ? "skip_synthetic" : "run";
   if (flags.answers === "auto") {
-    const inference = createInferenceClient({ service: "local inference", baseUrl: serviceBaseUrl(flags.inferenceUrl, `http://127.0.0.1:${ports.inferenceChat}`), timeoutMs: 10_000 });
+    const inference = createInferenceClient({ service: "local inference", baseUrl: serviceBaseUrl(flags.inferenceUrl, `http://127.0.0.1:${ports.inferenceChat}`), timeoutMs: 10_000, apiKey });
     modelName = (await inference.status().catch(() => undefined))?.model_name ?? null;
     if (modelName?.startsWith("synthetic-")) answers = "skip_synthetic";
   }

@@ -9,9 +9,10 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
 export const proposalsUsage =
-  "usage: aq proposals list [--status open|applied|rejected|superseded|all] [--json] | show ID [--json] | approve ID [--note TEXT] | reject ID [--note TEXT] | generate [--dry-run] [--json]   [--url COORDINATOR_URL]";
+  "usage: aq proposals list [--status open|applied|rejected|superseded|all] [--json] | show ID [--json] | approve ID [--note TEXT] | reject ID [--note TEXT] | generate [--dry-run] [--json]   [--url COORDINATOR_URL] [--api-key-file FILE]";
 
 const flagsSchema = z.object({
   url: z.string().optional(),
@@ -20,6 +21,7 @@ const flagsSchema = z.object({
   note: z.string().max(2000).optional(),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
+  apiKeyFile: z.string().min(1).optional(),
 });
 
 const value = (v: unknown) => (typeof v === "string" ? JSON.stringify(v.length > 60 ? `${v.slice(0, 59)}…` : v) : String(v));
@@ -80,7 +82,7 @@ const proposals: Command = async (argv, io) => {
   if (!action || rest.length > 0 || !["list", "show", "approve", "reject", "generate"].includes(action) || needsId !== (id !== undefined)) {
     throw new UsageError(proposalsUsage);
   }
-  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl) });
+  const client = createCoordinatorClient({ baseUrl: serviceBaseUrl(flags.url, defaultCoordinatorUrl), apiKey: readCliApiKey(flags.apiKeyFile) });
   const print = (text: string, json: unknown) => io.out(flags.json ? JSON.stringify(json) : text);
   const actor = `aq proposals ${action} (${userInfo().username})`;
 

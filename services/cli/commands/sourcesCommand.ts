@@ -11,8 +11,9 @@ import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
+import { readCliApiKey } from "../readCliApiKey.js";
 
-export const sourcesUsage = "usage: aq sources list [--json] | sync [--id ID] [--dry-run] [--json]   [--registry FILE] [--url AIDB_URL]";
+export const sourcesUsage = "usage: aq sources list [--json] | sync [--id ID] [--dry-run] [--json]   [--registry FILE] [--url AIDB_URL] [--api-key-file FILE]";
 
 /** Where `aq up` (data dir .data) keeps the registry; NixOS passes its rendered file with --registry. */
 export const defaultRegistryFile = ".data/knowledge-sources.json";
@@ -23,6 +24,7 @@ const flagsSchema = z.object({
   id: z.string().min(1).optional(),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
+  apiKeyFile: z.string().min(1).optional(),
 });
 
 /** Reads and checks the registry; a missing or invalid file is a UsageError (exit 2) naming the key. */
@@ -63,7 +65,7 @@ const sources: Command = async (argv, io) => {
   const [action, ...rest] = positionals;
   if (!action || rest.length > 0 || !["list", "sync"].includes(action)) throw new UsageError(sourcesUsage);
   const registry = readRegistry(flags.registry ?? process.env.AI_STACK_KNOWLEDGE_SOURCES ?? defaultRegistryFile);
-  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000 });
+  const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000, apiKey: readCliApiKey(flags.apiKeyFile) });
 
   if (action === "list") {
     const rows = [];

@@ -18,7 +18,8 @@ export const coordinatorAccess: AccessTable = {
   "GET /proposals/:id": { scope: "admin", tier: "low" },
   "POST /proposals/:id/approve": { scope: "admin", tier: "high" },
   "POST /proposals/:id/reject": { scope: "admin", tier: "high" },
-  "POST /learning/run": { scope: "admin", tier: "high" },
+  // The weekly job only records proposals (it applies them only where the operator set learningAutoApply).
+  "POST /learning/run": { scope: "ingest", tier: "medium" },
   "GET /learning/summary": dashboard,
   "GET /dashboard": dashboard,
   "GET /dashboard/": dashboard,
