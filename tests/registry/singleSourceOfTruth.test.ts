@@ -31,10 +31,12 @@ describe.skipIf(nixMissing !== null)("Nix reads the same JSON as TypeScript", ()
     expect(fromNix.tierNames).toEqual([...tierNames]);
   });
 
-  it("hard-codes no port number of lib/ports.json in any .nix file", () => {
+  it("hard-codes no port number of lib/ports.json in any .nix file of ours", () => {
     const numbers = Object.values(ports).map(String);
     const offenders: string[] = [];
-    for (const file of nixFiles()) {
+    // tests/nix/harness/nixos/ mirrors nixpkgs' own modules, whose defaults
+    // (PostgreSQL 5432, Redis 6379, ...) are upstream's, not ours.
+    for (const file of nixFiles().filter((f) => !f.startsWith("tests/nix/harness/nixos/"))) {
       const source = nixSource(file);
       for (const n of numbers) if (new RegExp(`(?<![\\w.-])${n}(?![\\w.])`).test(source)) offenders.push(`${file}: ${n}`);
     }
