@@ -7,6 +7,7 @@ let
   sysctlLib = import ./sysctl.nix;
   portsLib = import ./ports.nix;
   servicesLib = import ./service-configs.nix;
+  learningLib = import ./learning-units.nix;
   budgetLib = import ./memory-budget.nix;
   hardened = import ./hardened-service.nix;
   accessLib = import ./access.nix;
@@ -82,4 +83,6 @@ in
     inferenceThreads
     unitNames
     ;
+  # The learning loop's units and timers (lib/learning-units.nix).
+  inherit (learningLib) learningUnitConfigs learningTimers learningUnitNames;
 }

@@ -12,7 +12,9 @@ let
   relaxationReasons = {
     MemoryDenyWriteExecute = "Node's V8 JIT needs writable-then-executable memory; with MemoryDenyWriteExecute=yes node does not start.";
     IPAddressAllow = "Each unit may reach loopback only; ai-coordinator additionally reaches the configured remote LLM address.";
-    IPAddressDeny = "ai-model-download is the one unit that downloads from the internet, so it has no IP address filter.";
+    IPAddressDeny = "ai-model-download and ai-sync-knowledge-sources download from the internet (models; URL sources through the SSRF guard), so they alone have no IP address filter.";
+    ProtectHome = "ai-sync-knowledge-sources reads a local_directory source under /home or /root read-only, only when the registry names one there.";
+    User = "ai-continuous-learning runs as the coordinator's dynamic user (same User=, one UID) to read telemetry.jsonl in the coordinator's private state directory.";
     PrivateDevices = "llama.cpp needs the GPU device nodes (/dev/dri for AMD/Intel, /dev/nvidia* for NVIDIA) to offload layers.";
     DeviceAllow = "Only the listed GPU device nodes are opened up when PrivateDevices is off.";
     DynamicUser = "ai-model-download owns the model store under a static user, so the inference units can read it across restarts without re-chowning.";

@@ -7,6 +7,7 @@
     ./services.nix
     ./access.nix
     ./model-download.nix
+    ./learning.nix
     ./dependencies.nix
     ./tuning.nix
     ./monitoring.nix

@@ -13,7 +13,7 @@ import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
 
-export const sourcesUsage = "usage: aq sources list [--json] | sync [--id ID] [--dry-run] [--json]   [--registry FILE] [--url AIDB_URL] [--api-key-file FILE]";
+export const sourcesUsage = "usage: aq sources list [--json] | sync [--id ID] [--dry-run] [--json] | check   [--registry FILE] [--url AIDB_URL] [--api-key-file FILE]";
 
 /** Where `aq up` (data dir .data) keeps the registry; NixOS passes its rendered file with --registry. */
 export const defaultRegistryFile = ".data/knowledge-sources.json";
@@ -63,8 +63,14 @@ export const sourcesCommand: Command = async (argv, io) => {
 const sources: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });
   const [action, ...rest] = positionals;
-  if (!action || rest.length > 0 || !["list", "sync"].includes(action)) throw new UsageError(sourcesUsage);
-  const registry = readRegistry(flags.registry ?? process.env.AI_STACK_KNOWLEDGE_SOURCES ?? defaultRegistryFile);
+  if (!action || rest.length > 0 || !["list", "sync", "check"].includes(action)) throw new UsageError(sourcesUsage);
+  const file = flags.registry ?? process.env.AI_STACK_KNOWLEDGE_SOURCES ?? defaultRegistryFile;
+  const registry = readRegistry(file);
+  // The build-time check of the rendered registry (nix/modules/learning.nix): valid, or exit 2 naming the key.
+  if (action === "check") {
+    io.out(`${file}: ${registry.sources.length} source${registry.sources.length === 1 ? "" : "s"}, valid`);
+    return 0;
+  }
   const aidb = createAidbClient({ url: serviceBaseUrl(flags.url, defaultAidbUrl), timeoutMs: 600_000, apiKey: readCliApiKey(flags.apiKeyFile) });
 
   if (action === "list") {

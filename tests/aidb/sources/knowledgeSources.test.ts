@@ -236,9 +236,14 @@ describe("aq sources sync against a real aidb (a local folder and a URL served o
     const missing = await runAq(["sources", "list", "--registry", join(dir, "nope.json"), "--url", aidb.url]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no knowledge-source registry/);
+    writeRegistry({ sources: [{ id: "x", type: "url", url: "https://x.example/doc.md", project: "p" }] });
+    const check = await runAq(["sources", "check", "--registry", registry]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/1 source, valid/);
     writeRegistry({ sources: [{ id: "x", type: "url", url: "ftp://x", project: "p" }] });
     const bad = await runAq(["sources", "sync", "--registry", registry, "--url", aidb.url]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`invalid "sources[0].url"`);
+    expect((await runAq(["sources", "check", "--registry", registry])).code).toBe(2);
   });
 });

@@ -44,6 +44,9 @@ let
           )
           // lib.mapAttrs' (_: u: lib.nameValuePair u.name (systemdLib.targetToText u)) (
             lib.filterAttrs (_: u: u.enable) config.systemd.targets
+          )
+          // lib.mapAttrs' (_: u: lib.nameValuePair u.name (systemdLib.timerToText u)) (
+            lib.filterAttrs (_: u: u.enable) config.systemd.timers
           );
         sysctl = lib.concatStrings (
           lib.mapAttrsToList (

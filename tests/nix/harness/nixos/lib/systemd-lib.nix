@@ -151,4 +151,13 @@ rec {
     + attrsToSection def.serviceConfig;
 
   targetToText = def: "[Unit]\n" + attrsToSection def.unitConfig;
+
+  # Upstream's timerConfig module and timerToUnit's text: [Unit], then [Timer].
+  timerConfig =
+    { name, ... }:
+    {
+      config.name = "${name}.timer";
+    };
+
+  timerToText = def: "[Unit]\n" + attrsToSection def.unitConfig + "\n[Timer]\n" + attrsToSection def.timerConfig;
 }

@@ -3,8 +3,8 @@
 # defaults. unitOption merges as upstream: lists concatenate, anything else must
 # be equal in every definition. serviceConfig is checked like upstream's
 # checkService (Type and Restart values). Read from the stored nixpkgs text,
-# which is not pinned to the 25.11 commit. Not mirrored: sockets, timers,
-# paths, mounts, slices, stage 1, and the confinement options that
+# which is not pinned to the 25.11 commit. Timers are mirrored (timerOptions,
+# stage2TimerOptions). Not mirrored: sockets, paths, mounts, slices, stage 1, and the confinement options that
 # nixos/modules/security/systemd-confinement.nix adds.
 { lib, systemdLib }:
 let
@@ -215,5 +215,27 @@ rec {
         apply = v: if isList v then v else [ v ];
       };
     };
+  };
+
+  # Timers (upstream's timerOptions and stage2TimerOptions).
+  timerOptions = {
+    options = {
+      timerConfig = mkOption {
+        default = { };
+        example = {
+          OnCalendar = "Sun 14:00:00";
+          Unit = "foo.service";
+        };
+        type = types.attrsOf unitOption;
+        description = "Each attribute in this set specifies an option in the `[Timer]` section of the unit.";
+      };
+    };
+  };
+
+  stage2TimerOptions = {
+    imports = [
+      stage2CommonUnitOptions
+      timerOptions
+    ];
   };
 }
