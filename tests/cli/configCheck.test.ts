@@ -39,7 +39,7 @@ describe("aq config check", () => {
     const r = await runAq(["config", "check", "--service", "inference", file]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(new RegExp(`^aq config: config file ${escapeRegExp(file)}: unknown key "sequencez"; known keys: host, port, chatModel, .*, logLevel\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^aq config: config file ${escapeRegExp(file)}: unknown key "sequencez"; known keys: host, port, chatModel, .*, logLevel, apiKeysFile, .*, auditSocket\n$`));
   });
 
   it("refuses a bad value with exit 2, naming the key, the value and the expectation", async () => {
