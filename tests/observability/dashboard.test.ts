@@ -10,6 +10,7 @@ import { maskConfig, maskUrl } from "../../services/coordinator/dashboard/maskCo
 import { parsePrometheusText, sumOf } from "../../services/coordinator/dashboard/parsePrometheusText.js";
 import { hasRedisServer, startRedis, type RedisServer } from "../helpers/startRedis.js";
 import { getJson, ingest, post, startCoordinatorStack, type CoordinatorStack } from "../coordinator/helpers/startCoordinatorStack.js";
+import { createAidbClient } from "../../services/aidb/api/createAidbClient.js";
 
 /** The page's refresh period and the aggregate's cache (services/coordinator/dashboard). */
 const REFRESH_MS = 2000;
@@ -127,6 +128,26 @@ describe.skipIf(noRedis)("the command center at /dashboard (whole stack, real Re
     // One answered query so the routing, cache and token numbers are not all zero.
     const r = await post(`${s.url}/query`, { query: "How do I update my channels?", project: "nix" });
     expect(r.status).toBe(200);
+    // The learning loop's panel: one applied threshold change (0 -> 0.05, through the coordinator), one
+    // open proposal, two eval runs and one dead letter.
+    const aidb = createAidbClient({ url: s.aidb.url, timeoutMs: 10_000 });
+    const evidence = { summary: "dashboard test", window_start: "2026-01-01T00:00:00Z", window_end: "2026-01-08T00:00:00Z", ratings: 40, data: {} };
+    const step = await aidb.learning.propose(
+      { type: "routing_threshold_adjustment", target: "local_confidence_threshold", current_value: 0, proposed_value: 0.05, confidence: 0.9, evidence },
+      { actor: "dashboard test" },
+    );
+    expect((await post(`${s.url}/proposals/${step.id}/approve`, { actor: "dashboard test" })).status).toBe(200);
+    await aidb.learning.propose(
+      { type: "code_change_required", target: "local_model", title: "a larger model", current_value: null, proposed_value: "use a larger local model", confidence: 0.4, evidence },
+      { actor: "dashboard test" },
+    );
+    for (const score of [0.5, 0.8]) {
+      await aidb.evalRuns.add({ suite: "default", started_at: new Date().toISOString(), score, passed: 4, failed: 1, skipped: 2, floor: 0.6, details: { cases: [], notes: [] } });
+    }
+    await s.aidb.runtime.db.query(
+      `INSERT INTO ingest_dead_letters (project, item, stage, error, attempts) VALUES ('nix', $1::jsonb, 'embed', 'embedding failed: test', 3)`,
+      [JSON.stringify({ document: { project: "nix", text: "x", source_trust: "imported", metadata: {} } })],
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -149,7 +170,7 @@ describe.skipIf(noRedis)("the command center at /dashboard (whole stack, real Re
     expect(body.masked).toContain("redisUrl");
     expect(typeof body.environment).toBe("object");
     // Nor do the other new endpoints leak them.
-    for (const path of ["/api/health/aggregate", "/logs/recent", "/api/internals"]) {
+    for (const path of ["/api/health/aggregate", "/logs/recent", "/api/internals", "/learning/summary"]) {
       const t = await (await fetch(`${s.url}${path}`)).text();
       expect(t, path).not.toContain(KEY_SECRET);
       expect(t, path).not.toContain(REDIS_PASSWORD);
@@ -262,6 +283,18 @@ describe.skipIf(noRedis)("the command center at /dashboard (whole stack, real Re
     expect(await page.locator("#internals dd.pending").count()).toBe(0);
     for (const dd of await page.locator("#internals dd").allTextContents()) expect(dd.trim()).not.toBe("");
     expect(await page.locator("#routing tbody tr[data-backend]").count()).toBeGreaterThan(0);
+    // The learning loop: threshold (with its history and chart), eval score over time, open proposals, DLQ depth.
+    expect(await page.locator("#learning dd.pending").count()).toBe(0);
+    expect(await page.locator('[data-field="threshold"]').textContent()).toMatch(/^0\.050/);
+    expect(await page.locator('[data-field="eval_score"]').textContent()).toMatch(/^80\.0 %/);
+    expect(await page.locator('[data-field="open_proposals"]').textContent()).toMatch(/^1/);
+    expect(await page.locator('[data-field="dlq_depth"]').textContent()).toMatch(/^1/);
+    expect(await page.locator("#threshold-history tbody tr[data-proposal]").count()).toBe(1);
+    expect(await page.locator("#proposals tbody tr[data-proposal]").textContent()).toMatch(/code_change_required.*local_model/);
+    expect(await page.locator("#threshold-chart").getAttribute("data-points")).toBe("2");
+    expect(await page.locator("#eval-chart").getAttribute("data-points")).toBe("2");
+    expect(await page.locator("#eval-chart polyline").count()).toBe(1);
+    expect(await page.locator("#eval-chart line.floor").count()).toBe(1);
     const logCount = await page.locator("#logs li").count();
     expect(logCount).toBeGreaterThan(0);
     expect(logCount).toBeLessThanOrEqual(50);

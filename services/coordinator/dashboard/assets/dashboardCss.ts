@@ -42,6 +42,15 @@ th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--bord
 th { color: var(--muted); font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .pending { color: var(--muted); }
+.stats.four { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; margin: 12px 0; }
+.charts figure { margin: 0; background: var(--bg); border-radius: 6px; padding: 8px 10px; }
+.charts figcaption { color: var(--muted); font-size: 0.8rem; margin-bottom: 4px; }
+.chart { width: 100%; height: 90px; }
+.chart .line { fill: none; stroke: #58a6ff; stroke-width: 2; }
+.chart .floor { stroke: var(--degraded); stroke-dasharray: 4 3; stroke-width: 1; }
+.chart .dot { fill: #58a6ff; }
+.chart .axis { fill: var(--muted); font-size: 9px; }
 .logs { list-style: none; margin: 0; padding: 0; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.78rem; max-height: 420px; overflow-y: auto; }
 .logs li { padding: 2px 0; border-bottom: 1px solid #21262d; overflow-wrap: anywhere; }
 .logs time { color: var(--muted); margin-right: 8px; }

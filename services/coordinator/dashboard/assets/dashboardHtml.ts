@@ -45,6 +45,33 @@ export const dashboardHtml = `<!doctype html>
       <tbody></tbody>
     </table>
   </section>
+  <section aria-labelledby="learning-title" class="panel wide">
+    <h2 id="learning-title">Learning loop <span class="sub">(docs/learning.md)</span></h2>
+    <dl id="learning" class="stats four">
+      <div><dt>Routing threshold</dt><dd data-field="threshold" class="pending">…</dd></div>
+      <div><dt>Latest eval score</dt><dd data-field="eval_score" class="pending">…</dd></div>
+      <div><dt>Open proposals</dt><dd data-field="open_proposals" class="pending">…</dd></div>
+      <div><dt>Dead letters</dt><dd data-field="dlq_depth" class="pending">…</dd></div>
+    </dl>
+    <div class="charts">
+      <figure>
+        <figcaption>Threshold history</figcaption>
+        <svg id="threshold-chart" class="chart" viewBox="0 0 300 90" role="img" aria-label="routing threshold over time"></svg>
+      </figure>
+      <figure>
+        <figcaption>Eval score over time</figcaption>
+        <svg id="eval-chart" class="chart" viewBox="0 0 300 90" role="img" aria-label="eval score over time"></svg>
+      </figure>
+    </div>
+    <table id="threshold-history">
+      <thead><tr><th>Applied</th><th>From</th><th>To</th><th>By</th></tr></thead>
+      <tbody><tr class="pending"><td colspan="4">…</td></tr></tbody>
+    </table>
+    <table id="proposals">
+      <thead><tr><th>Open proposal</th><th>Change</th><th class="num">Confidence</th><th>Evidence</th></tr></thead>
+      <tbody><tr class="pending"><td colspan="4">…</td></tr></tbody>
+    </table>
+  </section>
   <section aria-labelledby="logs-title" class="panel wide">
     <h2 id="logs-title">Recent logs <span class="sub">(last 50, newest first)</span></h2>
     <ol id="logs" class="logs"></ol>

@@ -1,4 +1,4 @@
-/** /dashboard/app.js: polls /api/health/aggregate, /api/internals and /logs/recent every 2 s. Kept free of backticks and dollar-brace. */
+/** /dashboard/app.js: polls /api/health/aggregate, /api/internals, /learning/summary and /logs/recent every 2 s. Kept free of backticks and dollar-brace. */
 export const dashboardJs = `
 // The command center: polls the coordinator every 2 s. No framework; DOM built with textContent only.
 "use strict";
@@ -140,6 +140,88 @@ export const dashboardJs = `
     });
   }
 
+  var SVG = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) {
+      node.setAttribute(k, String(attrs[k]));
+    });
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+  // A line over time in a 300x90 box: values between lo and hi, an optional dashed floor.
+  function chart(id, points, lo, hi, floor, label) {
+    var svg = byId(id);
+    svg.replaceChildren();
+    svg.dataset.points = String(points.length);
+    if (!points.length) {
+      svg.appendChild(svgEl("text", { x: 150, y: 48, "text-anchor": "middle", class: "axis" }, "no data yet"));
+      return;
+    }
+    var x = function (i) {
+      return points.length === 1 ? 150 : 20 + (i * 270) / (points.length - 1);
+    };
+    var y = function (v) {
+      return 80 - ((v - lo) / (hi - lo || 1)) * 70;
+    };
+    if (floor !== null) svg.appendChild(svgEl("line", { x1: 20, x2: 290, y1: y(floor), y2: y(floor), class: "floor" }));
+    svg.appendChild(svgEl("polyline", { class: "line", points: points.map(function (p, i) { return x(i) + "," + y(p); }).join(" ") }));
+    points.forEach(function (p, i) {
+      svg.appendChild(svgEl("circle", { class: "dot", cx: x(i), cy: y(p), r: 2.5 }));
+    });
+    svg.appendChild(svgEl("text", { x: 2, y: 12, class: "axis" }, label(hi)));
+    svg.appendChild(svgEl("text", { x: 2, y: 86, class: "axis" }, label(lo)));
+  }
+  function emptyRow(body, columns, text) {
+    var tr = el("tr");
+    var td = el("td", "", text);
+    td.colSpan = columns;
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+
+  function renderLearning(x) {
+    var history = x.threshold_history;
+    setField("threshold", x.threshold.toFixed(3), history.length ? history.length + " change" + (history.length === 1 ? "" : "s") + ", last " + clock(history[history.length - 1].at) : "never changed");
+    var runs = x.eval_runs.slice().reverse(); // oldest first
+    var last = runs[runs.length - 1];
+    if (!last) setField("eval_score", "no runs yet", "aq eval");
+    else setField("eval_score", last.score === null ? "n/a" : percent(last.score), last.suite + ", floor " + percent(last.floor) + (last.score !== null && last.score < last.floor ? " (BELOW)" : ""));
+    setField("open_proposals", String(x.open_proposals.length), "aq proposals list");
+    setField("dlq_depth", String(x.dlq_depth), x.dlq_depth ? "aq dlq list" : "nothing waiting");
+    if (x.error) setField("dlq_depth", "unavailable", x.error);
+
+    var thresholds = history.length ? [history[0].from].concat(history.map(function (h) { return h.to; })) : [x.threshold];
+    chart("threshold-chart", thresholds, 0, 1, null, function (v) { return v.toFixed(1); });
+    chart("eval-chart", runs.filter(function (r) { return r.score !== null; }).map(function (r) { return r.score; }), 0, 1, last ? last.floor : null, function (v) { return Math.round(v * 100) + "%"; });
+
+    var hb = byId("threshold-history").tBodies[0];
+    hb.replaceChildren();
+    if (!history.length) emptyRow(hb, 4, "no threshold change applied yet");
+    history.slice().reverse().forEach(function (h) {
+      var tr = el("tr");
+      tr.dataset.proposal = h.proposal_id;
+      tr.appendChild(el("td", "", new Date(h.at).toLocaleString()));
+      tr.appendChild(el("td", "num", h.from.toFixed(3)));
+      tr.appendChild(el("td", "num", h.to.toFixed(3)));
+      tr.appendChild(el("td", "", h.actor));
+      hb.appendChild(tr);
+    });
+    var pb = byId("proposals").tBodies[0];
+    pb.replaceChildren();
+    if (!x.open_proposals.length) emptyRow(pb, 4, "no open proposals");
+    x.open_proposals.forEach(function (p) {
+      var q = p.proposal;
+      var tr = el("tr");
+      tr.dataset.proposal = p.id;
+      tr.appendChild(el("td", "", q.type + " (" + p.id.slice(0, 8) + ")"));
+      tr.appendChild(el("td", "", q.target + ": " + (q.current_value === null ? "—" : q.current_value) + " → " + q.proposed_value));
+      tr.appendChild(el("td", "num", q.confidence.toFixed(2)));
+      tr.appendChild(el("td", "", q.evidence.summary));
+      pb.appendChild(tr);
+    });
+  }
+
   var hidden = { id: 1, time: 1, level: 1, msg: 1, service: 1, pid: 1, name: 1, hostname: 1 };
   function renderLogs(page) {
     if (page.last_id < lastLogId) logLines = []; // the coordinator restarted
@@ -174,6 +256,7 @@ export const dashboardJs = `
     return Promise.allSettled([
       getJson("/api/health/aggregate").then(renderHealth),
       getJson("/api/internals").then(renderInternals),
+      getJson("/learning/summary").then(renderLearning),
       getJson("/logs/recent?since=" + lastLogId + (lastLogId === 0 ? "&limit=" + MAX_LOG_LINES : "")).then(renderLogs),
     ]).then(function (results) {
       var failed = results.filter(function (r) {
