@@ -85,6 +85,8 @@ pkgs.testers.runNixOSTest {
       expected_high = json.loads('${builtins.toJSON expectedHigh}')
       expected_heap = json.loads('${builtins.toJSON expectedHeap}')
       tier_memory = "${bytes aiLib.tiers.${tier}.memoryMax}"
+      learning_jobs = ["ai-gc", "ai-sync-knowledge-sources", "ai-eval", "ai-learning-proposals"]
+      aq = "${lib.getExe cfg.package}"
       coordinator = "http://127.0.0.1:${toString cfg.ports.coordinator}"
       # The outside node by address, so no name resolution can be what fails.
       outside = "http://${nodes.outside.networking.primaryIPAddress}/"
@@ -145,8 +147,27 @@ pkgs.testers.runNixOSTest {
               host = peer.rsplit(":", 1)[0].strip("[]")
               assert host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1"), f"non-loopback connection: {line}"
 
+      with subtest("the learning loop's jobs run from their units"):
+          timers = machine.succeed("systemctl list-timers --all --no-pager")
+          for job in learning_jobs:
+              assert f"{job}.timer" in timers, f"{job}.timer is not scheduled: {timers}"
+          # Each oneshot runs to success: the eval prints its score, the job and the sync report what they did.
+          machine.succeed("systemctl start ai-eval.service")
+          machine.succeed("journalctl -u ai-eval.service --no-pager | grep -E 'score [0-9.]+ ?%'")
+          for job in ["ai-learning-proposals", "ai-sync-knowledge-sources", "ai-gc"]:
+              machine.succeed(f"systemctl start {job}.service")
+          machine.wait_for_unit("ai-continuous-learning.service")
+          # A second daemon on the same state directory is refused (exit 3, continuous_learning_already_running).
+          status, output = machine.execute(
+              "systemd-run --wait --pipe --quiet -p DynamicUser=yes -p User=ai-coordinator "
+              "-p StateDirectory=ai-coordinator -p StateDirectory=ai-continuous-learning "
+              f"{aq} continuous-learning --state-dir /var/lib/ai-continuous-learning "
+              "--telemetry-file /var/lib/ai-coordinator/telemetry.jsonl 2>&1"
+          )
+          assert status != 0 and "continuous_learning_already_running" in output, f"a second daemon started: {status} {output}"
+
       with subtest("systemd-analyze security"):
-          for unit in units:
+          for unit in units + learning_jobs + ["ai-continuous-learning"]:
               report = machine.succeed(f"systemd-analyze security --no-pager {unit}.service")
               print(report)
               overall = [l for l in report.splitlines() if "Overall exposure level" in l][0]
