@@ -23,7 +23,7 @@ describe("aq keys", () => {
   it("create --file adds the line to a new 0600 file, list shows names and scopes but never keys, revoke removes the line", async () => {
     const file = join(dir, "keys");
     const a = await runAq(["keys", "create", "--name", "phone", "--scopes", "query", "--file", file]);
-    const b = await runAq(["keys", "create", "--name", "ops", "--scopes", "admin,query", "--file", file]);
+    const b = await runAq(["keys", "create", "--name", "ops", "--scope", "admin,query", "--file", file]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, "utf8");
@@ -53,6 +53,7 @@ describe("aq keys", () => {
     for (const args of [
       ["keys"],
       ["keys", "create", "--name", "x"],
+      ["keys", "create", "--name", "x", "--scope", "query", "--scopes", "query"],
       ["keys", "create", "--name", "x", "--scopes", "root"],
       ["keys", "create", "--name", "internal", "--scopes", "query"],
       ["keys", "create", "--name", "has space", "--scopes", "query"],

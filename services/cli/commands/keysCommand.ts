@@ -13,7 +13,9 @@ export const keysUsage =
 
 const createFlags = z.object({
   name: z.string().regex(keyNamePattern, "letters, digits and ._@- (at most 64)").refine((n) => n !== internalKeyName, `"${internalKeyName}" is reserved`),
-  scopes: z.string().min(1),
+  scopes: z.string().min(1).optional(),
+  /** The same as --scopes (one scope or several, comma-separated). */
+  scope: z.string().min(1).optional(),
   file: z.string().min(1).optional(),
 });
 const listFlags = z.object({ file: z.string().min(1) });
@@ -51,9 +53,11 @@ export const keysCommand: Command = async (argv, io) => {
   switch (sub) {
     case "create": {
       const { flags } = parseFlags(rest, createFlags);
+      const scopeText = flags.scopes ?? flags.scope;
+      if (!scopeText || (flags.scopes && flags.scope)) throw new UsageError(`give the key's scopes once: --scopes query,ingest,admin\n${keysUsage}`);
       let scopeList;
       try {
-        scopeList = parseScopes(flags.scopes);
+        scopeList = parseScopes(scopeText);
       } catch (err) {
         throw new UsageError(`--scopes: ${(err as Error).message}`);
       }

@@ -21,6 +21,7 @@ export type SecretKind =
   | "openai_key"
   | "stripe_key"
   | "github_token"
+  | "ai_stack_key"
   | "slack_token"
   | "huggingface_token"
   | "google_api_key"
@@ -134,6 +135,12 @@ const rules: Rule[] = [
     kind: "github_token",
     pattern: new RegExp(`${START}(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})${END}`, "g"),
     replace: whole("github_token"),
+  },
+  {
+    // This stack's own API keys (aq keys create): aqk_ and 43 base64url characters.
+    kind: "ai_stack_key",
+    pattern: new RegExp(`${START}aqk_[A-Za-z0-9_-]{43}${END}`, "g"),
+    replace: whole("ai_stack_key"),
   },
   {
     kind: "slack_token",

@@ -8,6 +8,7 @@ import { benignCorpus } from "../../aidb/safety/benignCorpus.js";
 
 const fake = {
   openai: j("sk-", "proj-", rnd(48, 1)),
+  aiStackKey: j("aq", "k_", rnd(43, 77, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")),
   openaiLegacy: j("sk-", rnd(20, 2), "T3Blbk", "FJ", rnd(20, 3)),
   anthropic: j("sk-", "ant-", "api03-", rnd(80, 4), "-", rnd(6, 5), "AA"),
   google: j("AI", "za", "Sy", rnd(33, 6)),
@@ -75,6 +76,12 @@ describe("redactSecrets: one positive and one negative case per kind", () => {
       positive: `git clone https://x-access-token:${fake.githubApp}@github.com/o/r\nGITHUB_TOKEN: ${fake.github}\n${fake.githubPat}`,
       secret: fake.github,
       negative: "ghp_ is the prefix of GitHub personal tokens; ghp_short is not one.",
+    },
+    {
+      kind: "ai_stack_key",
+      positive: `export AQ_KEY=${fake.aiStackKey}\ncurl -H "Authorization: Bearer ${fake.aiStackKey}" http://192.168.1.10:8003/status`,
+      secret: fake.aiStackKey,
+      negative: "aqk_ is the prefix of this stack's API keys; aqk_short is not one.",
     },
     {
       kind: "slack_token",
