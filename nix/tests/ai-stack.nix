@@ -88,6 +88,7 @@ pkgs.testers.runNixOSTest {
       learning_jobs = ["ai-gc", "ai-sync-knowledge-sources", "ai-eval", "ai-learning-proposals"]
       aq = "${lib.getExe cfg.package}"
       coordinator = "http://127.0.0.1:${toString cfg.ports.coordinator}"
+      aidb = "http://127.0.0.1:${toString cfg.ports.aidb}"
       # The outside node by address, so no name resolution can be what fails.
       outside = "http://${nodes.outside.networking.primaryIPAddress}/"
       curl = "${lib.getExe pkgs.curl}"
@@ -166,8 +167,23 @@ pkgs.testers.runNixOSTest {
           )
           assert status != 0 and "continuous_learning_already_running" in output, f"a second daemon started: {status} {output}"
 
+      with subtest("the audit trail belongs to its writer: services append through its socket and cannot open the file"):
+          machine.wait_for_unit("ai-stack-audit.service")
+          assert machine.succeed("stat -c '%U:%G %a' /var/lib/ai-audit").strip() == "ai-audit:ai-audit 700"
+          assert machine.succeed("stat -c '%U:%G %a' /var/lib/ai-audit/audit.jsonl").strip() == "ai-audit:ai-audit 600"
+          assert machine.succeed("stat -c '%U:%G %a' /run/ai-audit/audit.sock").strip() == "ai-audit:ai-audit 660"
+          # A high-risk call through aidb (no keys here: recorded without a key name) is appended and chained.
+          machine.succeed(f"curl -sf -X POST -H 'content-type: application/json' -d '{{\"dry_run\": true}}' {aidb}/gc")
+          machine.wait_until_succeeds("grep -q '\"route\":\"/gc\"' /var/lib/ai-audit/audit.jsonl", timeout=30)
+          machine.succeed(f"{aq} audit verify /var/lib/ai-audit/audit.jsonl")
+          # A process with a service's identity (a dynamic user in the writer's group) may reach the socket but not open the file.
+          as_service = "systemd-run --wait --pipe --quiet -p DynamicUser=yes -p SupplementaryGroups=ai-audit"
+          machine.succeed(f"{as_service} test -w /run/ai-audit/audit.sock")
+          status, output = machine.execute(f"{as_service} sh -c 'echo forged >> /var/lib/ai-audit/audit.jsonl' 2>&1")
+          assert status != 0 and "Permission denied" in output, f"a service process could write the audit file: {status} {output}"
+
       with subtest("systemd-analyze security"):
-          for unit in units + learning_jobs + ["ai-continuous-learning"]:
+          for unit in units + learning_jobs + ["ai-continuous-learning", "ai-stack-audit"]:
               report = machine.succeed(f"systemd-analyze security --no-pager {unit}.service")
               print(report)
               overall = [l for l in report.splitlines() if "Overall exposure level" in l][0]
