@@ -1,3 +1,4 @@
+import { readInternalKey } from "../../shared/access/createKeyStore.js";
 import type { Registry } from "prom-client";
 import type { CoordinatorRuntime } from "../CoordinatorRuntime.js";
 import { parsePrometheusText, sumOf } from "./parsePrometheusText.js";
@@ -47,8 +48,9 @@ async function values(registry: Registry, name: string): Promise<Values> {
 const total = (v: Values, metricName?: string) => v.filter((x) => metricName === undefined || x.metricName === metricName).reduce((a, x) => a + x.value, 0);
 const rate = (hits: number, misses: number) => (hits + misses > 0 ? Math.round((hits / (hits + misses)) * 10_000) / 10_000 : null);
 
-async function scrape(url: string): Promise<Map<string, { labels: Record<string, string>; value: number }[]>> {
-  const r = await fetch(`${url.replace(/\/+$/, "")}/metrics`, { signal: AbortSignal.timeout(METRICS_FETCH_TIMEOUT_MS) });
+async function scrape(url: string, key?: string): Promise<Map<string, { labels: Record<string, string>; value: number }[]>> {
+  // With keys enforced, /metrics is open to loopback by default; the internal key also covers openOnLoopback none.
+  const r = await fetch(`${url.replace(/\/+$/, "")}/metrics`, { signal: AbortSignal.timeout(METRICS_FETCH_TIMEOUT_MS), headers: key ? { authorization: `Bearer ${key}` } : {} });
   const text = await r.text();
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return parsePrometheusText(text);
@@ -70,6 +72,7 @@ const describe = (err: unknown) => {
 export function createInternals(rt: CoordinatorRuntime, opts: { now?: () => number } = {}): InternalsSource {
   const now = opts.now ?? Date.now;
   const registry = rt.registry;
+  const internalKey = rt.config.internalKeyFile ? readInternalKey(rt.config.internalKeyFile) : undefined;
 
   // Cumulative tokens removed by compression (sum before - sum after) and compressed queries, per minute.
   const compressionTotals = async () => {
@@ -102,11 +105,11 @@ export function createInternals(rt: CoordinatorRuntime, opts: { now?: () => numb
         values(registry, "hybrid_llm_backend_selections_total"),
         values(registry, "coordinator_fallbacks_total"),
         compressionTotals(),
-        scrape(rt.config.aidbUrl).then(
+        scrape(rt.config.aidbUrl, internalKey).then(
           (m) => ({ m }),
           (err: unknown) => ({ error: describe(err) }),
         ),
-        scrape(rt.config.inferenceUrl).then(
+        scrape(rt.config.inferenceUrl, internalKey).then(
           (m) => ({ m }),
           (err: unknown) => ({ error: describe(err) }),
         ),

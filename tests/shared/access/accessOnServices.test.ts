@@ -69,7 +69,8 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
       routing: { local_confidence_threshold: 0 },
       // Inference keeps its buckets in its process (no Redis): a short window shows the refill.
       local: { ...access, rateLimitLow: 3, rateLimitWindowMs: 1500 },
-      aidb: { ...access, redisUrl: redis.url },
+      // aidb keeps nothing open, not even to loopback: the coordinator's dashboard reads its /metrics with the internal key.
+      aidb: { ...access, redisUrl: redis.url, openOnLoopback: "none" },
       coordinator: access,
     });
     // The internal key lets the coordinator's own calls through; this ingest uses a user key.
@@ -134,7 +135,15 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
 
   it("opens /metrics and /ready to loopback without a key (openOnLoopback), and keeps /v1 errors in OpenAI's shape", async () => {
     expect((await call(`${s.url}/metrics`)).status).toBe(200);
-    expect((await call(`${s.aidb.url}/ready`)).status).toBe(200);
+    expect((await call(`${s.local.url}/ready`)).status).toBe(200);
+    // openOnLoopback none: a key even on loopback; the dashboard's scrape of aidb uses the internal key.
+    expect((await call(`${s.aidb.url}/metrics`)).status).toBe(401);
+    expect((await call(`${s.aidb.url}/ready`)).status).toBe(401);
+    expect((await call(`${s.aidb.url}/metrics`, { key: keys.reader })).status).toBe(200);
+    const internals = await call(`${s.url}/api/internals`);
+    expect(internals.status).toBe(200);
+    expect(JSON.stringify(internals.body)).toContain('"source":"aidb /metrics"');
+    expect(JSON.stringify(internals.body)).not.toMatch(/HTTP 401/);
     const v1 = await call(`${s.url}/v1/chat/completions`, { body: { messages: [{ role: "user", content: "hi" }] } });
     expect(v1.status).toBe(401);
     expect(v1.body).toMatchObject({ error: { type: "authentication_error", code: "missing_api_key", message: expect.stringMatching(/needs an API key/) } });
@@ -232,7 +241,7 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
   });
 
   it("counts refusals and keeps limiting in process (counted) when Redis goes away", async () => {
-    const metrics = await (await fetch(`${s.aidb.url}/metrics`)).text();
+    const metrics = (await call(`${s.aidb.url}/metrics`, { key: keys.reader })).body as string;
     expect(metrics).toMatch(/^http_auth_denied_total\{reason="insufficient_scope",service="aidb"\} [1-9]/m);
     expect(metrics).toMatch(/^http_rate_limited_total\{reason="rate_limit_exceeded",tier="high",service="aidb"\} 1$/m);
     expect(metrics).toMatch(/^audit_records_total\{result="written",service="aidb"\} [1-9]/m);
@@ -240,7 +249,7 @@ describe.skipIf(skip)("API keys, scopes, rate limits and the audit trail on the 
     await redis.kill();
     await new Promise((r) => setTimeout(r, 200));
     expect((await call(`${s.aidb.url}/status`, { key: keys.reader })).status).toBe(200);
-    const after = await (await fetch(`${s.aidb.url}/metrics`)).text();
+    const after = (await call(`${s.aidb.url}/metrics`, { key: keys.reader })).body as string;
     expect(after).toMatch(/^rate_limit_fallback_total\{service="aidb"\} [1-9]/m);
     expect(s.aidb.logs.lines()).toContainEqual(expect.objectContaining({ rate_limit_fallback: true }));
   });
