@@ -8,6 +8,9 @@ import { isLoopbackAddress } from "../../../services/shared/access/isLoopbackAdd
 import { KeysFileError } from "../../../services/shared/access/KeysFileError.js";
 import { formatKeyLine, parseKeysFile } from "../../../services/shared/access/parseKeysFile.js";
 import { captureLogger } from "../../helpers/captureLogger.js";
+import { aidbConfigSchema } from "../../../services/aidb/aidbConfigSchema.js";
+import { coordinatorConfigSchema } from "../../../services/coordinator/coordinatorConfigSchema.js";
+import { inferenceConfigSchema } from "../../../services/inference/inferenceConfigSchema.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keystore-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,5 +100,24 @@ describe("API keys", () => {
   it("knows loopback addresses", () => {
     for (const a of ["127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "localhost", "[::1]"]) expect(isLoopbackAddress(a), a).toBe(true);
     for (const a of ["0.0.0.0", "::", "192.168.1.5", "10.0.0.1", "::ffff:192.168.1.5", "fe80::1", "example.org", "", undefined]) expect(isLoopbackAddress(a), String(a)).toBe(false);
+  });
+
+  it("each service refuses to listen beyond loopback without apiKeysFile, naming host", () => {
+    const base = {
+      inference: { chatModel: "/m.gguf" },
+      aidb: { embedModel: "/e.gguf" },
+      coordinator: {},
+    };
+    const schemas = { inference: inferenceConfigSchema, aidb: aidbConfigSchema, coordinator: coordinatorConfigSchema };
+    for (const [name, schema] of Object.entries(schemas)) {
+      const settings = base[name as keyof typeof base];
+      for (const host of ["0.0.0.0", "192.168.1.10", "::"]) {
+        const r = schema.safeParse({ ...settings, host });
+        expect(r.success, `${name} ${host}`).toBe(false);
+        expect(r.error?.issues[0]).toMatchObject({ path: ["host"], message: expect.stringMatching(/needs API keys: set apiKeysFile/) });
+        expect(schema.safeParse({ ...settings, host, apiKeysFile: "/keys" }).success, `${name} ${host} with keys`).toBe(true);
+      }
+      expect(schema.safeParse({ ...settings, host: "127.0.0.1" }).success).toBe(true);
+    }
   });
 });
