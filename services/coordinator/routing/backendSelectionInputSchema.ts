@@ -18,7 +18,7 @@ export const backendSelectionInputSchema = z
       downloading: z.boolean().optional(),
       queueDepth: z.number().int().min(0),
       queueLimit: z.number().int().min(0),
-      /** The local model can follow a JSON schema / grammar: /status capabilities, else the localStructuredOutput setting. */
+      /** The local model can follow a JSON schema / grammar: /status capabilities, unless the localStructuredOutput setting says no. */
       structuredOutput: z.boolean(),
       /** The local model can call functions (/status function_calling); unknown counts as able (it refuses tools with a 400 if not). */
       functionCalling: z.boolean().optional(),
