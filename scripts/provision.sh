@@ -12,9 +12,11 @@ cd "$(dirname "$0")/.."
 #   nix-bin       evaluates lib/ and the NixOS modules
 #   systemd       systemd-analyze security scores of the rendered units
 #   (the linter) shellcheck: checks the model-download script, as the Nix build does
+#   curl          the model-download script, run for real against a loopback server
+#   iproute2      `ip`, for the LAN test's own network namespace (unshare/nsenter are util-linux)
 #   postgresql-15 (+ -server-dev-15, make, gcc)  aidb's production driver against a
 #                 real cluster, with pgvector built from ../shared/vendor/pgvector
-apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck curl
+apt_packages=(redis-server prometheus prometheus-node-exporter chromium nix-bin systemd shellcheck curl iproute2
   postgresql-15 postgresql-server-dev-15 make gcc libc6-dev)
 
 missing=()
