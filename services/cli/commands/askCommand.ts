@@ -4,6 +4,7 @@ import { maxProjectChars, type QueryResponse } from "../../coordinator/api/query
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command, CommandIo } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { dim } from "../dim.js";
 import { parseFlags } from "../parseFlags.js";
@@ -33,15 +34,7 @@ type Summary = Partial<Pick<QueryResponse, "interaction_id" | "backend" | "routi
  * (with `--stream`, each event as one JSON line). Exit 0 on an answer, 1 when
  * the coordinator cannot be reached or fails, 2 for bad arguments.
  */
-export const askCommand: Command = async (argv, io) => {
-  try {
-    return await ask(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq ask: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const askCommand: Command = reportFailures("ask", (argv, io) => ask(argv, io));
 
 const ask: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["stream", "forceLocal", "forceRemote", "json"], allowPositionals: true });

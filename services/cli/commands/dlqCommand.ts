@@ -3,6 +3,7 @@ import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClien
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -30,15 +31,7 @@ const cut = (s: string | null, n: number) => (s === null ? "-" : s.length > n ? 
  * retries. `retry` ingests them again (all, or --id): each stored one leaves
  * the queue; exit 1 when some still fail. `drop` deletes them (--id or --all).
  */
-export const dlqCommand: Command = async (argv, io) => {
-  try {
-    return await dlq(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq dlq: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const dlqCommand: Command = reportFailures("dlq", (argv, io) => dlq(argv, io));
 
 const dlq: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["all", "json"], allowPositionals: true });

@@ -12,6 +12,7 @@ import { formatZodIssues } from "../../shared/formatZodIssues.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -59,15 +60,7 @@ const pct = (x: number | null) => (x === null ? "n/a" : `${Math.round(x * 1000) 
  * journald); --strict then exits 1. Answer checks run only with a real model:
  * --answers auto skips them by design when the local model is synthetic.
  */
-export const evalCommand: Command = async (argv, io) => {
-  try {
-    return await evaluate(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq eval: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const evalCommand: Command = reportFailures("eval", (argv, io) => evaluate(argv, io));
 
 const evaluate: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["strict", "json"], allowPositionals: true });

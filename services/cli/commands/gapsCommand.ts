@@ -5,6 +5,7 @@ import { formatGaps } from "../../coordinator/store/formatGaps.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -31,15 +32,7 @@ const limit = 10;
  * at all when there are none. Exit 0 on an answer, 1 when the coordinator
  * cannot be reached or fails, 2 for bad arguments.
  */
-export const gapsCommand: Command = async (argv, io) => {
-  try {
-    return await gaps(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq gaps: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const gapsCommand: Command = reportFailures("gaps", (argv, io) => gaps(argv, io));
 
 const gaps: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["json"], allowPositionals: true });

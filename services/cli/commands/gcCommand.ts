@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { parseFlags } from "../parseFlags.js";
 import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
@@ -19,15 +20,7 @@ const flagsSchema = z.object({
  * documents never accessed, older than its gcAfterDays and without positive
  * feedback; a dry run only lists them.
  */
-export const gcCommand: Command = async (argv, io) => {
-  try {
-    return await gc(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq gc: ${(err as Error).message}`);
-    return 1;
-  }
-};
+export const gcCommand: Command = reportFailures("gc", (argv, io) => gc(argv, io), (err) => (err as Error).message);
 
 const gc: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });

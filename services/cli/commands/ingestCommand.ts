@@ -4,6 +4,7 @@ import { z } from "zod";
 import { sourceTrustValues } from "../../aidb/api/documentsContract.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { parseFlags } from "../parseFlags.js";
 import { createAidbClient, defaultAidbUrl } from "../../aidb/api/createAidbClient.js";
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
@@ -34,15 +35,7 @@ interface Doc {
  * aidb, in batches. Exit 0 when every document is stored (or already was),
  * 1 when some failed or were too large, 2 for bad arguments.
  */
-export const ingestCommand: Command = async (argv, io) => {
-  try {
-    return await ingest(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq ingest: ${(err as Error).message}`);
-    return 1;
-  }
-};
+export const ingestCommand: Command = reportFailures("ingest", (argv, io) => ingest(argv, io), (err) => (err as Error).message);
 
 const ingest: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { allowPositionals: true });

@@ -7,6 +7,7 @@ import type { LearningRunResponse } from "../../coordinator/api/proposalsContrac
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -65,15 +66,7 @@ function report(r: LearningRunResponse): string {
  * file) and exits 1 when the coordinator refuses (stale, weekly bound,
  * already decided); generate runs the weekly job now.
  */
-export const proposalsCommand: Command = async (argv, io) => {
-  try {
-    return await proposals(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq proposals: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const proposalsCommand: Command = reportFailures("proposals", (argv, io) => proposals(argv, io));
 
 const proposals: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });

@@ -9,6 +9,7 @@ import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { createLogger } from "../../shared/logging/createLogger.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -50,15 +51,7 @@ export function readRegistry(file: string): KnowledgeSources {
  * failed or an item was blocked or failed, 0 otherwise. Log lines
  * (`ssrf_blocked`, `source_synced`) go to stderr as JSON.
  */
-export const sourcesCommand: Command = async (argv, io) => {
-  try {
-    return await sources(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq sources: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const sourcesCommand: Command = reportFailures("sources", (argv, io) => sources(argv, io));
 
 const sources: Command = async (argv, io) => {
   const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ["dryRun", "json"], allowPositionals: true });

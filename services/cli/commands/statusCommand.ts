@@ -3,6 +3,7 @@ import { createCoordinatorClient, defaultCoordinatorUrl } from "../../coordinato
 import { serviceBaseUrl } from "../../shared/http/serviceBaseUrl.js";
 import { UsageError } from "../../shared/UsageError.js";
 import type { Command } from "../CommandIo.js";
+import { reportFailures } from "../reportFailures.js";
 import { describeServiceError } from "../describeServiceError.js";
 import { parseFlags } from "../parseFlags.js";
 import { readCliApiKey } from "../readCliApiKey.js";
@@ -21,15 +22,7 @@ export const statusUsage = "usage: aq status [--url URL] [--json]   (exit 0: hea
  * coordinator reports itself healthy (a local or remote backend can answer),
  * 1 when it does not or cannot be reached, 2 for bad arguments.
  */
-export const statusCommand: Command = async (argv, io) => {
-  try {
-    return await status(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    io.err(`aq status: ${describeServiceError(err)}`);
-    return 1;
-  }
-};
+export const statusCommand: Command = reportFailures("status", (argv, io) => status(argv, io));
 
 const p95 = (ms: number | null | undefined) => (typeof ms === "number" ? `p95 ${Math.round(ms)} ms` : "p95 -");
 
