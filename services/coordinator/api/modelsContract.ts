@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { openAiModelSchema } from "../../inference/api/modelListSchema.js";
 
 // GET /v1/models on the coordinator, and what the `model` of a chat request
 // means there: the model id picks the route.
@@ -22,15 +23,7 @@ export type ModelRoute = (typeof modelRoutes)[number];
 /** GET /v1/models, OpenAI-compatible, with our `route` on each model. */
 export const coordinatorModelListSchema = z.object({
   object: z.literal("list"),
-  data: z.array(
-    z.object({
-      id: z.string(),
-      object: z.literal("model"),
-      created: z.number().int(),
-      owned_by: z.string(),
-      route: z.enum(modelRoutes),
-    }),
-  ),
+  data: z.array(openAiModelSchema.extend({ route: z.enum(modelRoutes) })),
 });
 
 export type CoordinatorModelList = z.infer<typeof coordinatorModelListSchema>;
